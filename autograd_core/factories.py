@@ -1,0 +1,113 @@
+"""Functions that make tensors: tensor, zeros, ones, full, arange, eye, rand, randn, *_like."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import mode
+from .errors import InvalidArgumentError
+from .tensor import Tensor, _resolve_dtype
+
+
+def _shape(shape: tuple) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if any(not isinstance(n, (int, np.integer)) or n < 0 for n in shape):
+        raise InvalidArgumentError(f"shape must be non-negative integers, got {shape}")
+    return tuple(int(n) for n in shape)
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    return _resolve_dtype(dtype) if dtype is not None else mode.get_default_dtype()
+
+
+def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._wrap(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def generator(seed: Any = None) -> np.random.Generator:
+    """A numpy Generator from a seed, an existing Generator (returned as is), or None (fresh)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """A new leaf tensor holding a copy of `data` (Python floats become the default dtype)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _make(np.zeros(_shape(shape), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _make(np.ones(_shape(shape), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    shape = _shape(tuple(shape) if isinstance(shape, (tuple, list)) else (shape,))
+    if dtype is None:
+        dtype = np.asarray(fill_value).dtype
+        if dtype == np.float64 and isinstance(fill_value, float):
+            dtype = mode.get_default_dtype()
+    return _make(np.full(shape, fill_value, dtype=_resolve_dtype(dtype)), requires_grad)
+
+
+def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Evenly spaced values in [start, stop); integers stay int64, floats take the default dtype."""
+    if stop is None:
+        start, stop = 0, start
+    array = np.arange(start, stop, step)
+    if dtype is not None:
+        array = array.astype(_resolve_dtype(dtype))
+    elif array.dtype == np.float64:
+        array = array.astype(mode.get_default_dtype())
+    return _make(array, requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _make(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def rand(*shape: Any, generator: Any = None, seed: Any = None, rng: Any = None, dtype: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform [0, 1) samples from a numpy Generator (or a seed) for reproducibility."""
+    source = _pick_generator(generator, seed, rng)
+    array = source.random(_shape(shape)).astype(_float_dtype(dtype))
+    return _make(array, requires_grad)
+
+
+def randn(*shape: Any, generator: Any = None, seed: Any = None, rng: Any = None, dtype: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from a numpy Generator (or a seed)."""
+    source = _pick_generator(generator, seed, rng)
+    array = source.standard_normal(_shape(shape)).astype(_float_dtype(dtype))
+    return _make(array, requires_grad)
+
+
+def _pick_generator(generator_arg: Any, seed: Any, rng: Any) -> np.random.Generator:
+    chosen = next((g for g in (generator_arg, rng, seed) if g is not None), None)
+    return generator(chosen)
+
+
+def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return _make(np.zeros(data.shape, dtype=_resolve_dtype(dtype) or data.dtype), requires_grad)
+
+
+def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return _make(np.ones(data.shape, dtype=_resolve_dtype(dtype) or data.dtype), requires_grad)
+
+
+def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return _make(np.full(data.shape, fill_value, dtype=_resolve_dtype(dtype) or data.dtype),
+                 requires_grad)

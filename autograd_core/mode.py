@@ -1,0 +1,117 @@
+"""Process-wide switches: grad mode (thread-local, like PyTorch), default dtype, anomaly detection."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import DTypeError
+
+
+class _ThreadState(threading.local):
+    """Per-thread flags read on every op; attribute access keeps the hot path to one lookup."""
+
+    grad_enabled: bool = True
+    anomaly: bool = False
+
+
+state = _ThreadState()
+_default_dtype: np.dtype = np.dtype(np.float32)
+
+
+def is_grad_enabled() -> bool:
+    """True when ops on tensors that require grad are recorded for backward."""
+    return state.grad_enabled
+
+
+class _GradMode:
+    """Context manager and decorator that sets grad mode, restoring the previous mode on exit."""
+
+    enabled: bool
+
+    def __enter__(self) -> None:
+        self._previous = state.grad_enabled
+        state.grad_enabled = self.enabled
+
+    def __exit__(self, *exc: Any) -> None:
+        state.grad_enabled = self._previous
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):  # noqa: N801 (PyTorch's name)
+    """Ops inside are not recorded: results do not require grad (use for inference and updates)."""
+
+    enabled = False
+
+
+class enable_grad(_GradMode):  # noqa: N801 (PyTorch's name)
+    """Re-enables recording inside a no_grad region."""
+
+    enabled = True
+
+
+class set_grad_enabled(_GradMode):  # noqa: N801 (PyTorch's name)
+    """Sets grad mode to `mode` for the block (or the decorated function)."""
+
+    def __init__(self, mode: bool) -> None:
+        self.enabled = bool(mode)
+        self._previous = state.grad_enabled
+        state.grad_enabled = self.enabled
+
+    def __enter__(self) -> None:
+        pass
+
+    def __call__(self, fn: Callable) -> Callable:
+        state.grad_enabled = self._previous
+        mode = self.enabled
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class detect_anomaly:  # noqa: N801 (PyTorch's name)
+    """Inside, a NaN/inf produced by any op in forward or backward raises AnomalyError naming the op
+    and the file:line of the user's call that created it. Slow: for debugging only."""
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = check_nan
+
+    def __enter__(self) -> None:
+        self._previous = state.anomaly
+        state.anomaly = self.check_nan
+
+    def __exit__(self, *exc: Any) -> None:
+        state.anomaly = self._previous
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside detect_anomaly()."""
+    return state.anomaly
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype Python floats become, and the dtype nn layers initialise their parameters in."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Sets the default floating dtype (float32 or float64; float16 is accepted but not advised)."""
+    global _default_dtype
+    resolved = np.dtype(dtype)
+    if resolved.kind != "f":
+        raise DTypeError(f"set_default_dtype: expected a floating dtype, got {resolved}")
+    _default_dtype = resolved

@@ -1,0 +1,653 @@
+"""The public op functions (`autograd_core.exp(x)`, ...) and the Tensor methods that call them.
+
+Op classes (forward + vjp) live in elementwise, reductions, shape and linalg. This module only
+validates arguments, normalises them (axis, shapes, keys) and calls `apply`. It is also the
+namespace (`xp`) vjps use when create_graph=True, so every name a vjp calls exists here too.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
+from ..graph import apply
+from ..tensor import Tensor
+from . import elementwise as E
+from . import linalg as L
+from . import reductions as R
+from . import shape as S
+from .reductions import normalize_axis
+
+_py_abs, _py_max, _py_min, _py_sum, _py_pow = builtins.abs, builtins.max, builtins.min, \
+    builtins.sum, builtins.pow
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _axis_arg(axis, dim):
+    return dim if axis is None and dim is not None else axis
+
+
+# ---- arithmetic ---------------------------------------------------------------------------------
+
+def add(a: Any, b: Any) -> Tensor:
+    """a + b with broadcasting."""
+    return apply(E.Add, (a, b))
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """a - b with broadcasting."""
+    return apply(E.Sub, (a, b))
+
+
+subtract = sub
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """a * b with broadcasting."""
+    return apply(E.Mul, (a, b))
+
+
+multiply = mul
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """a / b with broadcasting (true division)."""
+    return apply(E.Div, (a, b))
+
+
+divide = true_divide = div
+
+
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (numpy/PyTorch name)
+    """a ** b with broadcasting."""
+    return apply(E.Pow, (a, b))
+
+
+power = pow
+
+
+def neg(x: Any) -> Tensor:
+    return apply(E.Neg, (_tensor(x),))
+
+
+negative = neg
+
+
+def _unary(op):
+    def fn(x: Any) -> Tensor:
+        return apply(op, (_tensor(x),))
+
+    fn.__name__ = op.name
+    fn.__doc__ = op.__doc__
+    return fn
+
+
+exp = _unary(E.Exp)
+log = _unary(E.Log)
+log1p = _unary(E.Log1p)
+expm1 = _unary(E.Expm1)
+sqrt = _unary(E.Sqrt)
+sin = _unary(E.Sin)
+cos = _unary(E.Cos)
+tan = _unary(E.Tan)
+tanh = _unary(E.Tanh)
+erf = _unary(E.Erf)
+abs = _unary(E.Abs)  # noqa: A001
+sigmoid = _unary(E.Sigmoid)
+relu = _unary(E.Relu)
+
+
+def sign(x: Any) -> Tensor:
+    """sign(x), not differentiable (its derivative is 0 almost everywhere)."""
+    return Tensor._wrap(np.sign(_tensor(x).data))
+
+
+def square(x: Any) -> Tensor:
+    return mul(x, x)
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+    return apply(E.LeakyRelu, (_tensor(x),), {"negative_slope": negative_slope})
+
+
+def gelu(x: Any, approximate: str = "none") -> Tensor:
+    """x * Phi(x) with the exact erf form (approximate='none') or PyTorch's 'tanh' form."""
+    if approximate not in ("none", "tanh"):
+        raise InvalidArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return apply(E.Gelu, (_tensor(x),), {"approximate": approximate})
+
+
+def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return apply(E.Softplus, (_tensor(x),), {"beta": beta, "threshold": threshold})
+
+
+def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (PyTorch names)
+    """Limits x to [min, max]; the gradient passes where min <= x <= max."""
+    if min is None and max is None:
+        raise InvalidArgumentError("clip: at least one of min and max must be given")
+    return apply(E.Clip, (_tensor(x),), {"lo": _plain(min), "hi": _plain(max)})
+
+
+clamp = clip
+
+
+def _plain(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else value
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    return apply(E.Maximum, (a, b))
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    return apply(E.Minimum, (a, b))
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Picks a where condition holds, else b (all broadcast)."""
+    cond = np.asarray(_plain(condition))
+    if cond.dtype != bool:
+        cond = cond.astype(bool)
+    return apply(E.Where, (cond, a, b))
+
+
+def astype(x: Any, dtype: Any) -> Tensor:
+    x = _tensor(x)
+    dtype = np.dtype(dtype)
+    if dtype == x.dtype:
+        return x
+    if dtype.kind not in "fc" and x.requires_grad:
+        return Tensor._wrap(x.data.astype(dtype))
+    return apply(E.AsType, (x,), {"dtype": dtype})
+
+
+def zeros_like(x: Any, **kwargs: Any) -> Tensor:
+    from ..factories import zeros_like as make
+
+    return make(x, **kwargs)
+
+
+def ones_like(x: Any, **kwargs: Any) -> Tensor:
+    from ..factories import ones_like as make
+
+    return make(x, **kwargs)
+
+
+# ---- comparisons and logic (not differentiable) -------------------------------------------------
+
+def _compare(ufunc, name):
+    def fn(a: Any, b: Any) -> Tensor:
+        try:
+            return Tensor._wrap(ufunc(_plain(a), _plain(b)))
+        except ValueError:
+            raise ShapeError(f"{name}: shapes {np.shape(_plain(a))} and {np.shape(_plain(b))} cannot "
+                             "be broadcast together") from None
+
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise {name}; returns a bool tensor that does not require grad."
+    return fn
+
+
+lt = less = _compare(np.less, "lt")
+le = less_equal = _compare(np.less_equal, "le")
+gt = greater = _compare(np.greater, "gt")
+ge = greater_equal = _compare(np.greater_equal, "ge")
+eq = equal = _compare(np.equal, "eq")
+ne = not_equal = _compare(np.not_equal, "ne")
+logical_and = _compare(np.logical_and, "logical_and")
+logical_or = _compare(np.logical_or, "logical_or")
+logical_xor = _compare(np.logical_xor, "logical_xor")
+
+
+def logical_not(x: Any) -> Tensor:
+    return Tensor._wrap(np.logical_not(_plain(x)))
+
+
+def isfinite(x: Any) -> Tensor:
+    return Tensor._wrap(np.isfinite(_plain(x)))
+
+
+def argmax(x: Any, axis: int | None = None, keepdims: bool = False, dim: int | None = None) -> Tensor:
+    """Index of the largest element (over all elements when axis is None); not differentiable."""
+    data = _tensor(x).data
+    axis = _axis_arg(axis, dim)
+    normalize_axis(axis, data.ndim, "argmax")
+    return Tensor._wrap(np.argmax(data, axis=axis, keepdims=keepdims))
+
+
+def argmin(x: Any, axis: int | None = None, keepdims: bool = False, dim: int | None = None) -> Tensor:
+    """Index of the smallest element; not differentiable."""
+    data = _tensor(x).data
+    axis = _axis_arg(axis, dim)
+    normalize_axis(axis, data.ndim, "argmin")
+    return Tensor._wrap(np.argmin(data, axis=axis, keepdims=keepdims))
+
+
+# ---- reductions -----------------------------------------------------------------------------------
+
+def _reduce(op, x, axis, keepdims, dim=None, keepdim=None, **attrs):
+    x = _tensor(x)
+    axis = normalize_axis(_axis_arg(axis, dim), x.ndim, op.name)
+    keepdims = bool(keepdim) if keepdim is not None else bool(keepdims)
+    if x.ndim == 0:
+        axis = None
+    return apply(op, (x,), {"axis": axis, "keepdims": keepdims, **attrs})
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
+        keepdim: bool | None = None) -> Tensor:
+    """Sum over `axis` (all when None)."""
+    return _reduce(R.Sum, x, axis, keepdims, dim, keepdim)
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+         keepdim: bool | None = None) -> Tensor:
+    """Mean over `axis` (all when None)."""
+    x = _tensor(x)
+    if x.dtype.kind not in "fc":
+        raise DTypeError(f"mean: expected a floating tensor, got {x.dtype}")
+    return _reduce(R.Mean, x, axis, keepdims, dim, keepdim)
+
+
+def _ddof(ddof, correction, unbiased):
+    if correction is not None:
+        return correction
+    if unbiased is not None:
+        return 1 if unbiased else 0
+    return ddof
+
+
+def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 1, *, dim: Any = None,
+        keepdim: bool | None = None, correction: int | None = None,
+        unbiased: bool | None = None) -> Tensor:
+    """Variance over `axis`; ddof=1 (unbiased) by default, as in PyTorch."""
+    return _reduce(R.Var, x, axis, keepdims, dim, keepdim, ddof=_ddof(ddof, correction, unbiased))
+
+
+def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 1, *, dim: Any = None,
+        keepdim: bool | None = None, correction: int | None = None,
+        unbiased: bool | None = None) -> Tensor:
+    """Standard deviation over `axis`; ddof=1 by default, as in PyTorch."""
+    return _reduce(R.Std, x, axis, keepdims, dim, keepdim, ddof=_ddof(ddof, correction, unbiased))
+
+
+def _check_nonempty(x, axis, name):
+    shape = x.shape
+    if (axis is None and x.size == 0) or (axis is not None and any(shape[a] == 0 for a in axis)):
+        raise ShapeError(f"{name}: cannot reduce an empty tensor of shape {shape}")
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
+        keepdim: bool | None = None) -> Tensor:
+    """Largest value over `axis`; tied maxima share the gradient evenly (like torch.amax)."""
+    x = _tensor(x)
+    _check_nonempty(x, normalize_axis(_axis_arg(axis, dim), x.ndim, "max"), "max")
+    return _reduce(R.Max, x, axis, keepdims, dim, keepdim)
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
+        keepdim: bool | None = None) -> Tensor:
+    """Smallest value over `axis`; tied minima share the gradient evenly (like torch.amin)."""
+    x = _tensor(x)
+    _check_nonempty(x, normalize_axis(_axis_arg(axis, dim), x.ndim, "min"), "min")
+    return _reduce(R.Min, x, axis, keepdims, dim, keepdim)
+
+
+amax, amin = max, min
+
+
+def prod(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+         keepdim: bool | None = None) -> Tensor:
+    """Product over `axis`."""
+    return _reduce(R.Prod, x, axis, keepdims, dim, keepdim)
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+              keepdim: bool | None = None) -> Tensor:
+    """log(sum(exp(x))) over `axis`, computed stably."""
+    return _reduce(R.LogSumExp, x, axis, keepdims, dim, keepdim)
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False, *,  # noqa: A002
+         p: Any = None, dim: Any = None, keepdim: bool | None = None) -> Tensor:
+    """Vector p-norm over `axis` (all elements, i.e. Frobenius, when None): ord 2 by default."""
+    order = p if p is not None else ord
+    if order is None or order == "fro":
+        order = 2
+    if order == "inf":
+        order = np.inf
+    if not isinstance(order, (int, float, np.number)) or order <= 0:
+        raise InvalidArgumentError(f"norm: ord must be a positive number, inf or 'fro', got {order!r}")
+    return _reduce(R.Norm, x, axis, keepdims, dim, keepdim, ord=order)
+
+
+def _softmax_axis(x, axis, dim, name):
+    axis = _axis_arg(axis, dim)
+    axis = -1 if axis is None else axis
+    return normalize_axis(axis, x.ndim, name)[0] if x.ndim else None
+
+
+def softmax(x: Any, axis: int | None = -1, *, dim: int | None = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis` (default last), computed stably."""
+    x = _tensor(x)
+    return apply(R.Softmax, (x,), {"axis": _softmax_axis(x, axis, dim, "softmax")})
+
+
+def log_softmax(x: Any, axis: int | None = -1, *, dim: int | None = None) -> Tensor:
+    """x - logsumexp(x) along `axis` (default last), computed stably."""
+    x = _tensor(x)
+    return apply(R.LogSoftmax, (x,), {"axis": _softmax_axis(x, axis, dim, "log_softmax")})
+
+
+def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
+    """Sums a broadcast tensor back down to `shape`."""
+    return apply(R.SumTo, (_tensor(x),), {"shape": tuple(shape)})
+
+
+# ---- shape ops ------------------------------------------------------------------------------------
+
+def _shape_arg(shape: tuple) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(n) for n in shape)
+
+
+def reshape(x: Any, *shape: Any) -> Tensor:
+    """Same elements in a new shape (one entry may be -1)."""
+    x = _tensor(x)
+    shape = _shape_arg(shape)
+    if shape == x.shape:
+        return apply(S.Reshape, (x,), {"shape": shape}) if x.requires_grad else x
+    return apply(S.Reshape, (x,), {"shape": shape})
+
+
+view = reshape
+
+
+def transpose(x: Any, *axes: Any) -> Tensor:
+    """Permutes the axes (numpy semantics: reverses them when none are given); alias permute."""
+    x = _tensor(x)
+    axes = _shape_arg(axes) if axes and axes[0] is not None else None
+    if axes is not None:
+        if sorted(a % builtins.max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+            raise InvalidArgumentError(f"transpose: axes {axes} are not a permutation of the "
+                                       f"{x.ndim} axes of shape {x.shape}")
+        axes = tuple(a % x.ndim for a in axes)
+    return apply(S.Transpose, (x,), {"axes": axes})
+
+
+permute = transpose
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
+    """Swaps two axes (PyTorch's transpose(dim0, dim1))."""
+    x = _tensor(x)
+    normalize_axis(axis1, x.ndim, "swapaxes")
+    normalize_axis(axis2, x.ndim, "swapaxes")
+    return apply(S.Swapaxes, (x,), {"axis1": axis1, "axis2": axis2})
+
+
+def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
+    """Moves axes to new positions (numpy.moveaxis), as a transpose."""
+    x = _tensor(x)
+    sources = [a % x.ndim for a in (source if isinstance(source, (tuple, list)) else (source,))]
+    targets = [a % x.ndim for a in (destination if isinstance(destination, (tuple, list))
+                                    else (destination,))]
+    order = [a for a in range(x.ndim) if a not in sources]
+    for target, src in sorted(zip(targets, sources)):
+        order.insert(target, src)
+    return transpose(x, tuple(order))
+
+
+def expand_dims(x: Any, axis: int) -> Tensor:
+    """Inserts a size-1 axis at `axis`; alias unsqueeze."""
+    x = _tensor(x)
+    try:
+        shape = np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape
+    except np.exceptions.AxisError:
+        raise InvalidArgumentError(f"expand_dims: axis {axis} is out of range for a tensor with "
+                                   f"{x.ndim} dimension(s)") from None
+    return apply(S.Reshape, (x,), {"shape": shape})
+
+
+unsqueeze = expand_dims
+
+
+def squeeze(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
+    """Removes size-1 axes (all of them, or those in `axis`)."""
+    x = _tensor(x)
+    axis = normalize_axis(_axis_arg(axis, dim), x.ndim, "squeeze")
+    if axis is None:
+        shape = tuple(n for n in x.shape if n != 1)
+    else:
+        for a in axis:
+            if x.shape[a] != 1:
+                raise ShapeError(f"squeeze: cannot squeeze axis {a} of size {x.shape[a]} "
+                                 f"(shape {x.shape})")
+        shape = tuple(n for i, n in enumerate(x.shape) if i not in axis)
+    return apply(S.Reshape, (x,), {"shape": shape})
+
+
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merges axes start_dim..end_dim into one (PyTorch semantics; all axes by default)."""
+    x = _tensor(x)
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    start, end = start_dim % x.ndim, end_dim % x.ndim
+    if start > end:
+        raise InvalidArgumentError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    merged = int(np.prod(x.shape[start:end + 1], dtype=np.int64))
+    return apply(S.Reshape, (x,), {"shape": x.shape[:start] + (merged,) + x.shape[end + 1:]})
+
+
+def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
+    """Repeats x along broadcast axes to `shape` (a read-only view in forward)."""
+    return apply(S.BroadcastTo, (_tensor(x),), {"shape": tuple(shape)})
+
+
+expand = broadcast_to
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Joins tensors along an existing axis; alias cat."""
+    tensors = [_tensor(t) for t in tensors]
+    if not tensors:
+        raise InvalidArgumentError("concatenate: expected a non-empty sequence of tensors")
+    axis = _axis_arg(axis, dim)
+    normalize_axis(axis, tensors[0].ndim, "concatenate")
+    return apply(S.Concatenate, tuple(tensors), {"axis": axis})
+
+
+cat = concatenate
+
+
+def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Joins same-shape tensors along a new axis."""
+    tensors = [_tensor(t) for t in tensors]
+    if not tensors:
+        raise InvalidArgumentError("stack: expected a non-empty sequence of tensors")
+    axis = _axis_arg(axis, dim)
+    normalize_axis(axis, tensors[0].ndim + 1, "stack")
+    return apply(S.Stack, tuple(tensors), {"axis": axis})
+
+
+def split(x: Any, indices_or_sections: Any, axis: int = 0, *, dim: int | None = None) -> list:
+    """numpy.split semantics: N equal sections, or the indices where to cut. Each piece is a
+    differentiable slice of x."""
+    x = _tensor(x)
+    axis = normalize_axis(_axis_arg(axis, dim), x.ndim, "split")[0]
+    length = x.shape[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        sections = int(indices_or_sections)
+        if sections <= 0 or length % sections:
+            raise ShapeError(f"split: axis {axis} of size {length} cannot be split into "
+                             f"{indices_or_sections} equal sections")
+        step = length // sections
+        cuts = list(range(step, length, step))
+    else:
+        cuts = [int(i) for i in indices_or_sections]
+    bounds = [0] + cuts + [length]
+    lead = (slice(None),) * axis
+    return [getitem(x, lead + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0) -> Tensor:
+    """Pads with a constant, numpy's pad_width convention ((before, after) per axis)."""
+    if mode != "constant":
+        raise UnsupportedError(f"pad: only mode='constant' is differentiable here, got {mode!r}")
+    x = _tensor(x)
+    try:
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+    except ValueError:
+        raise ShapeError(f"pad: pad_width {pad_width!r} does not fit a tensor of shape "
+                         f"{x.shape}") from None
+    if (widths < 0).any():
+        raise InvalidArgumentError(f"pad: pad widths must be >= 0, got {pad_width!r}")
+    widths = tuple((int(a), int(b)) for a, b in widths)
+    return apply(S.Pad, (x,), {"pad_width": widths, "constant_values": constant_values})
+
+
+# ---- indexing -------------------------------------------------------------------------------------
+
+def normalize_index(key: Any) -> Any:
+    """An index key with Tensors and lists turned into arrays (hashing-free, numpy-ready)."""
+    if isinstance(key, tuple):
+        return tuple(normalize_index(k) for k in key)
+    if isinstance(key, Tensor):
+        return key.data
+    if isinstance(key, list):
+        return np.asarray([k.data if isinstance(k, Tensor) else k for k in key])
+    return key
+
+
+def getitem(x: Any, key: Any) -> Tensor:
+    """x[key] with basic and advanced indexing; repeated indices accumulate in the gradient."""
+    x = _tensor(x)
+    key = normalize_index(key)
+    return apply(S.GetItem, (x,), {"key": key})
+
+
+def index_scatter(g: Any, shape: tuple, key: Any) -> Tensor:
+    """zeros(shape) with g added at [key] (repeats accumulate): the adjoint of getitem."""
+    return apply(S.IndexScatter, (_tensor(g),), {"shape": tuple(shape), "key": key})
+
+
+def _index_array(index: Any, name: str) -> np.ndarray:
+    index = np.asarray(_plain(index))
+    if index.dtype.kind not in "iu":
+        raise DTypeError(f"{name}: index must be an integer tensor, got {index.dtype}")
+    return index
+
+
+def gather(x: Any, axis: int, index: Any) -> Tensor:
+    """out[i][j] = x[index[i][j]][j] for axis 0 (torch.gather, numpy.take_along_axis)."""
+    x = _tensor(x)
+    index = _index_array(index, "gather")
+    if index.ndim != x.ndim:
+        raise ShapeError(f"gather: index has {index.ndim} dimensions but x has {x.ndim} "
+                         f"(shapes {index.shape} and {x.shape})")
+    return apply(S.Gather, (x,), {"axis": axis, "index": index})
+
+
+take_along_axis = gather
+
+
+def scatter_add(x: Any, axis: int, index: Any, src: Any) -> Tensor:
+    """x with src[i][j] added at [index[i][j]][j] for axis 0, repeats accumulating
+    (torch.scatter_add(input, dim, index, src))."""
+    x, src = _tensor(x), _tensor(src)
+    index = _index_array(index, "scatter_add")
+    if index.ndim != x.ndim or index.ndim != src.ndim or any(
+            i > s for i, s in zip(index.shape, src.shape)):
+        raise ShapeError(f"scatter_add: index {index.shape} must have x's rank and fit inside src; "
+                         f"x {x.shape}, src {src.shape}")
+    if index.size and (index.min() < -x.shape[axis] or index.max() >= x.shape[axis]):
+        raise IndexError(f"scatter_add: index out of range for axis {axis} of size {x.shape[axis]}")
+    return apply(S.ScatterAdd, (x, src), {"axis": axis, "index": index})
+
+
+def index_add(x: Any, axis: int, index: Any, source: Any, alpha: float = 1) -> Tensor:
+    """x with source's slices added at positions `index` along `axis`, repeats accumulating
+    (torch.index_add(input, dim, index, source))."""
+    x, source = _tensor(x), _tensor(source)
+    index = _index_array(index, "index_add")
+    if index.ndim != 1:
+        raise ShapeError(f"index_add: index must be 1-D, got shape {index.shape}")
+    axis_n = normalize_axis(axis, x.ndim, "index_add")[0]
+    expected = x.shape[:axis_n] + (len(index),) + x.shape[axis_n + 1:]
+    if source.shape != expected:
+        raise ShapeError(f"index_add: source must have shape {expected} for x {x.shape} and "
+                         f"{len(index)} indices, got {source.shape}")
+    if index.size and (index.min() < -x.shape[axis_n] or index.max() >= x.shape[axis_n]):
+        raise IndexError(f"index_add: index out of range for axis {axis} of size {x.shape[axis_n]}")
+    return apply(S.IndexAdd, (x, source), {"axis": axis_n, "index": index, "alpha": alpha})
+
+
+# ---- linear algebra -----------------------------------------------------------------------------
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """a @ b with numpy's rules: 1-D operands are promoted, batch dimensions broadcast."""
+    return apply(L.MatMul, (a, b))
+
+
+def dot(a: Any, b: Any) -> Tensor:
+    """Inner product of two 1-D tensors (matmul for 2-D operands)."""
+    a, b = _tensor(a), _tensor(b)
+    if a.ndim > 2 or b.ndim > 2:
+        raise ShapeError(f"dot: expected 1-D or 2-D operands, got shapes {a.shape} and {b.shape}; "
+                         "use matmul for batches")
+    if a.ndim == 0 or b.ndim == 0:
+        return mul(a, b)
+    return matmul(a, b)
+
+
+def outer(a: Any, b: Any) -> Tensor:
+    """Outer product of two vectors: out[i, j] = a[i] * b[j]."""
+    a, b = _tensor(a), _tensor(b)
+    return mul(reshape(a, (-1, 1)), reshape(b, (1, -1)))
+
+
+def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
+    """x @ weight.T + bias as one op (weight of shape (out_features, in_features), as PyTorch)."""
+    x = _tensor(x)
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return apply(L.Linear, inputs)
+
+
+def einsum(subscripts: str, *operands: Any) -> Tensor:
+    """numpy.einsum, differentiable in every operand (no repeated index within one operand)."""
+    operands = tuple(_tensor(op) for op in operands)
+    L.parse_einsum(subscripts, [op.ndim for op in operands])
+    return apply(L.Einsum, operands, {"subscripts": subscripts})
+
+
+__all__ = [name for name in dir() if not name.startswith("_") and name not in {
+    "annotations", "builtins", "np", "apply", "Tensor", "Any", "Sequence", "E", "L", "R", "S",
+    "DTypeError", "InvalidArgumentError", "ShapeError", "UnsupportedError", "normalize_axis",
+    "elementwise", "linalg", "reductions", "shape"}]
+
+
+_TENSOR_METHODS = (
+    "exp log log1p expm1 sqrt sin cos tan tanh erf sigmoid relu leaky_relu gelu softplus sign "
+    "square clip clamp maximum minimum astype sum mean var std max min amax amin prod logsumexp "
+    "norm softmax log_softmax reshape view transpose permute swapaxes moveaxis expand_dims "
+    "unsqueeze squeeze flatten broadcast_to expand split pad gather take_along_axis scatter_add "
+    "index_add matmul dot outer argmax argmin sum_to isfinite"
+).split()
+
+for _name in _TENSOR_METHODS:
+    setattr(Tensor, _name, globals()[_name])
+Tensor.abs = abs
+Tensor.pow = pow
+Tensor.__and__ = logical_and
+Tensor.__rand__ = lambda self, other: logical_and(other, self)
+Tensor.__or__ = logical_or
+Tensor.__ror__ = lambda self, other: logical_or(other, self)
+Tensor.__xor__ = logical_xor
+Tensor.__invert__ = logical_not

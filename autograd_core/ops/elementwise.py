@@ -1,0 +1,359 @@
+"""Elementwise ops: arithmetic, transcendental functions and activations.
+
+Each op's forward and vjp sit together. Inputs broadcast like numpy; a vjp may return a gradient
+of the broadcast shape, and backward reduces it to the input's shape (graph._fit_to_input).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..graph import Op, array_namespace
+
+try:
+    from scipy.special import erf as _erf_array
+except ImportError:  # pragma: no cover - scipy is optional
+    _erf_vectorized = np.frompyfunc(math.erf, 1, 1)
+
+    def _erf_array(x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        return _erf_vectorized(x).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+
+array_namespace.erf = _erf_array
+_SQRT_2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _broadcast_error(name: str):
+    def explain(*arrays, **attrs):
+        shapes = " and ".join(str(np.shape(a)) for a in arrays)
+        return f"{name}: shapes {shapes} cannot be broadcast together"
+    return staticmethod(explain)
+
+
+# ---- arithmetic --------------------------------------------------------------------------------
+
+class Add(Op):
+    """a + b; each input's gradient is g (reduced to its shape by backward)."""
+    name = "add"
+    forward = staticmethod(np.add)
+    explain_error = _broadcast_error("add")
+
+    def vjp(xp, needs, g, out, a, b):
+        return g, g
+
+
+class Sub(Op):
+    """a - b."""
+    name = "sub"
+    forward = staticmethod(np.subtract)
+    explain_error = _broadcast_error("sub")
+
+    def vjp(xp, needs, g, out, a, b):
+        return g, (-g if needs[1] else None)
+
+
+class Mul(Op):
+    """a * b; d/da = b, d/db = a."""
+    name = "mul"
+    forward = staticmethod(np.multiply)
+    explain_error = _broadcast_error("mul")
+
+    def vjp(xp, needs, g, out, a, b):
+        return (g * b if needs[0] else None), (g * a if needs[1] else None)
+
+
+class Div(Op):
+    """a / b; d/da = 1/b, d/db = -a/b^2."""
+    name = "div"
+    forward = staticmethod(np.true_divide)
+    explain_error = _broadcast_error("div")
+
+    def vjp(xp, needs, g, out, a, b):
+        return (g / b if needs[0] else None), (-g * a / (b * b) if needs[1] else None)
+
+
+class Neg(Op):
+    """-x."""
+    name = "neg"
+    forward = staticmethod(np.negative)
+
+    def vjp(xp, needs, g, out, x):
+        return (-g,)
+
+
+class Pow(Op):
+    """a ** b. d/da = b a^(b-1) (0 where b == 0); d/db = a^b log(a) (0 where a == 0 and b >= 0,
+    PyTorch's convention, so 0**b has a finite exponent gradient)."""
+    name = "pow"
+    explain_error = _broadcast_error("pow")
+
+    def forward(a, b):
+        return np.power(a, b)
+
+    def vjp(xp, needs, g, out, a, b):
+        grad_a = grad_b = None
+        if needs[0]:
+            grad_a = xp.where(b == 0, 0.0, g * b * a ** (b - 1))
+        if needs[1]:
+            base_is_zero = (a == 0) & (b >= 0)
+            safe_base = xp.where(base_is_zero, 1.0, a)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                grad_b = xp.where(base_is_zero, 0.0, g * a ** b * xp.log(safe_base))
+        return grad_a, grad_b
+
+
+# ---- transcendental ------------------------------------------------------------------------
+
+class Exp(Op):
+    """exp(x); the derivative is the saved output."""
+    name = "exp"
+    save_output = True
+    forward = staticmethod(np.exp)
+
+    def vjp(xp, needs, g, out, x):
+        return (g * out,)
+
+
+class Log(Op):
+    """Natural log; d/dx = 1/x."""
+    name = "log"
+    forward = staticmethod(np.log)
+
+    def vjp(xp, needs, g, out, x):
+        return (g / x,)
+
+
+class Log1p(Op):
+    """log(1 + x), accurate for small x; d/dx = 1/(1+x)."""
+    name = "log1p"
+    forward = staticmethod(np.log1p)
+
+    def vjp(xp, needs, g, out, x):
+        return (g / (x + 1),)
+
+
+class Expm1(Op):
+    """exp(x) - 1, accurate for small x; d/dx = exp(x) = out + 1."""
+    name = "expm1"
+    save_output = True
+    forward = staticmethod(np.expm1)
+
+    def vjp(xp, needs, g, out, x):
+        return (g * (out + 1),)
+
+
+class Sqrt(Op):
+    """sqrt(x); d/dx = 1/(2 sqrt(x)) (inf at 0, like PyTorch)."""
+    name = "sqrt"
+    save_output = True
+    forward = staticmethod(np.sqrt)
+
+    def vjp(xp, needs, g, out, x):
+        return (g / (2 * out),)
+
+
+class Sin(Op):
+    name = "sin"
+    forward = staticmethod(np.sin)
+
+    def vjp(xp, needs, g, out, x):
+        return (g * xp.cos(x),)
+
+
+class Cos(Op):
+    name = "cos"
+    forward = staticmethod(np.cos)
+
+    def vjp(xp, needs, g, out, x):
+        return (-g * xp.sin(x),)
+
+
+class Tan(Op):
+    """tan(x); d/dx = 1 + tan(x)^2."""
+    name = "tan"
+    save_output = True
+    forward = staticmethod(np.tan)
+
+    def vjp(xp, needs, g, out, x):
+        return (g * (1 + out * out),)
+
+
+class Tanh(Op):
+    """tanh(x); d/dx = 1 - tanh(x)^2, from the saved output."""
+    name = "tanh"
+    save_output = True
+    forward = staticmethod(np.tanh)
+
+    def vjp(xp, needs, g, out, x):
+        return (g * (1 - out * out),)
+
+
+class Erf(Op):
+    """The error function; d/dx = 2/sqrt(pi) exp(-x^2)."""
+    name = "erf"
+
+    def forward(x):
+        return _erf_array(x)
+
+    def vjp(xp, needs, g, out, x):
+        return (g * (2 * _INV_SQRT_2PI * _SQRT_2) * xp.exp(-(x * x)),)
+
+
+class Abs(Op):
+    """|x|; the derivative is sign(x), so abs'(0) = 0 (PyTorch's choice)."""
+    name = "abs"
+    forward = staticmethod(np.abs)
+
+    def vjp(xp, needs, g, out, x):
+        return (g * xp.sign(x),)
+
+
+# ---- activations ---------------------------------------------------------------------------
+
+class Sigmoid(Op):
+    """1/(1+exp(-x)), computed without overflow; d/dx = s(1-s) from the saved output."""
+    name = "sigmoid"
+    save_output = True
+
+    def forward(x):
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    def vjp(xp, needs, g, out, x):
+        return (g * out * (1 - out),)
+
+
+class Relu(Op):
+    """max(x, 0); relu'(0) = 0 (PyTorch's choice)."""
+    name = "relu"
+    save_output = True
+
+    def forward(x):
+        return np.maximum(x, 0)
+
+    def vjp(xp, needs, g, out, x):
+        return (g * (out > 0),)
+
+
+class LeakyRelu(Op):
+    """x for x > 0, negative_slope * x otherwise; the slope at 0 is negative_slope (PyTorch)."""
+    name = "leaky_relu"
+
+    def forward(x, negative_slope):
+        return np.where(x > 0, x, x * negative_slope)
+
+    def vjp(xp, needs, g, out, x, negative_slope):
+        return (xp.where(x > 0, g, g * negative_slope),)
+
+
+class Gelu(Op):
+    """x * Phi(x) (approximate='none', exact with erf) or PyTorch's tanh approximation."""
+    name = "gelu"
+
+    def forward(x, approximate):
+        if approximate == "tanh":
+            inner = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
+            return 0.5 * x * (1 + np.tanh(inner))
+        return 0.5 * x * (1 + _erf_array(x / _SQRT_2))
+
+    def vjp(xp, needs, g, out, x, approximate):
+        if approximate == "tanh":
+            t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
+            d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner),)
+        cdf = 0.5 * (1 + xp.erf(x / _SQRT_2))
+        pdf = _INV_SQRT_2PI * xp.exp(-0.5 * x * x)
+        return (g * (cdf + x * pdf),)
+
+
+class Softplus(Op):
+    """log(1 + exp(beta x)) / beta, linear where beta*x > threshold (PyTorch); d/dx = sigmoid(beta x)."""
+    name = "softplus"
+
+    def forward(x, beta, threshold):
+        z = x * beta
+        soft = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
+        return np.where(z > threshold, x, soft)
+
+    def vjp(xp, needs, g, out, x, beta, threshold):
+        z = x * beta
+        e = xp.exp(-xp.abs(z))
+        slope = xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
+        return (xp.where(z > threshold, g, g * slope),)
+
+
+# ---- selection -----------------------------------------------------------------------------
+
+class Clip(Op):
+    """clip(x, lo, hi); the gradient passes where lo <= x <= hi (inclusive, like torch.clamp)."""
+    name = "clip"
+
+    def forward(x, lo, hi):
+        return np.clip(x, lo, hi)
+
+    def vjp(xp, needs, g, out, x, lo, hi):
+        inside = True
+        if lo is not None:
+            inside = x >= lo
+        if hi is not None:
+            inside = inside & (x <= hi) if lo is not None else x <= hi
+        return (g * inside,)
+
+
+class Maximum(Op):
+    """Elementwise max; at ties each input gets half the gradient (PyTorch's rule)."""
+    name = "maximum"
+    explain_error = _broadcast_error("maximum")
+    forward = staticmethod(np.maximum)
+
+    def vjp(xp, needs, g, out, a, b):
+        tie = (a == b) * 0.5
+        grad_a = g * ((a > b) + tie) if needs[0] else None
+        grad_b = g * ((b > a) + tie) if needs[1] else None
+        return grad_a, grad_b
+
+
+class Minimum(Op):
+    """Elementwise min; at ties each input gets half the gradient (PyTorch's rule)."""
+    name = "minimum"
+    explain_error = _broadcast_error("minimum")
+    forward = staticmethod(np.minimum)
+
+    def vjp(xp, needs, g, out, a, b):
+        tie = (a == b) * 0.5
+        grad_a = g * ((a < b) + tie) if needs[0] else None
+        grad_b = g * ((b < a) + tie) if needs[1] else None
+        return grad_a, grad_b
+
+
+class Where(Op):
+    """where(cond, a, b): the gradient flows to a where cond holds, to b elsewhere.
+
+    The unselected branch still gets a zero gradient, so a NaN in its own derivative (e.g. sqrt at
+    negative x) leaks as 0 * nan = nan: guard the input too (the double-where pattern)."""
+    name = "where"
+    explain_error = _broadcast_error("where")
+
+    def forward(cond, a, b):
+        return np.where(cond, a, b)
+
+    def vjp(xp, needs, g, out, cond, a, b):
+        zero = xp.zeros_like(g)
+        grad_a = xp.where(cond, g, zero) if needs[1] else None
+        grad_b = xp.where(cond, zero, g) if needs[2] else None
+        return None, grad_a, grad_b
+
+
+class AsType(Op):
+    """Casts to another floating dtype; the gradient is cast back by backward."""
+    name = "astype"
+
+    def forward(x, dtype):
+        return x.astype(dtype)
+
+    def vjp(xp, needs, g, out, x, dtype):
+        return (g,)

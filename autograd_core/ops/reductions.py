@@ -1,0 +1,246 @@
+"""Reductions (sum, mean, var, std, max, min, prod, logsumexp, norm) and softmax/log_softmax.
+
+All take numpy's `axis` (None, an int, negative ints, or a tuple) and `keepdims`. Their vjps
+first put the reduced axes back (`restore_reduced`), then broadcast against the input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph import Op, array_namespace, sum_to_array
+
+
+def normalize_axis(axis, ndim: int, op_name: str) -> tuple | None:
+    """axis as a sorted tuple of non-negative ints (None stays None); raises on an invalid axis."""
+    from ..errors import InvalidArgumentError
+
+    if axis is None:
+        return None
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    result = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or not -max(ndim, 1) <= a < max(ndim, 1):
+            raise InvalidArgumentError(f"{op_name}: axis {axis} is out of range for a tensor with "
+                                       f"{ndim} dimension(s)")
+        result.append(int(a) % max(ndim, 1))
+    if len(set(result)) != len(result):
+        raise InvalidArgumentError(f"{op_name}: repeated axis in {axis}")
+    return tuple(sorted(result))
+
+
+def restore_reduced(xp, g, shape: tuple, axis: tuple | None, keepdims: bool):
+    """Reshapes a reduced gradient so it broadcasts against the input shape (axes kept as size 1)."""
+    if keepdims:
+        return g
+    if axis is None:
+        return xp.reshape(g, (1,) * len(shape))
+    kept = tuple(1 if i in axis else n for i, n in enumerate(shape))
+    return xp.reshape(g, kept)
+
+
+def reduced_count(shape: tuple, axis: tuple | None) -> int:
+    if axis is None:
+        return int(np.prod(shape, dtype=np.int64))
+    return int(np.prod([shape[i] for i in axis], dtype=np.int64))
+
+
+class Sum(Op):
+    """Sum over `axis`; the gradient is g broadcast back over the summed axes."""
+    name = "sum"
+
+    def forward(x, axis, keepdims):
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    def vjp(xp, needs, g, out, x, axis, keepdims):
+        return (xp.broadcast_to(restore_reduced(xp, g, x.shape, axis, keepdims), x.shape),)
+
+
+class SumTo(Op):
+    """Sums a broadcast array back down to `shape` (the inverse of broadcast_to)."""
+    name = "sum_to"
+
+    def forward(x, shape):
+        return sum_to_array(x, shape)
+
+    def vjp(xp, needs, g, out, x, shape):
+        return (xp.broadcast_to(g, x.shape),)
+
+
+class Mean(Op):
+    """Mean over `axis`; the gradient is g / count broadcast back."""
+    name = "mean"
+
+    def forward(x, axis, keepdims):
+        return np.mean(x, axis=axis, keepdims=keepdims)
+
+    def vjp(xp, needs, g, out, x, axis, keepdims):
+        count = reduced_count(x.shape, axis)
+        return (xp.broadcast_to(restore_reduced(xp, g, x.shape, axis, keepdims) / count, x.shape),)
+
+
+class Var(Op):
+    """Variance with `ddof` (1 = unbiased, PyTorch's default); d/dx = 2 (x - mean) / (N - ddof)."""
+    name = "var"
+
+    def forward(x, axis, keepdims, ddof):
+        return np.var(x, axis=axis, keepdims=keepdims, ddof=ddof)
+
+    def vjp(xp, needs, g, out, x, axis, keepdims, ddof):
+        count = reduced_count(x.shape, axis)
+        centered = x - xp.mean(x, axis=axis, keepdims=True)
+        return (restore_reduced(xp, g, x.shape, axis, keepdims) * centered * (2.0 / (count - ddof)),)
+
+
+class Std(Op):
+    """Standard deviation with `ddof`; d/dx = (x - mean) / ((N - ddof) std)."""
+    name = "std"
+    save_output = True
+
+    def forward(x, axis, keepdims, ddof):
+        return np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
+
+    def vjp(xp, needs, g, out, x, axis, keepdims, ddof):
+        count = reduced_count(x.shape, axis)
+        centered = x - xp.mean(x, axis=axis, keepdims=True)
+        scale = restore_reduced(xp, g / out, x.shape, axis, keepdims)
+        return (scale * centered / (count - ddof),)
+
+
+class _Extremum(Op):
+    """max/min over `axis`; ties share the gradient evenly (PyTorch's amax/amin rule)."""
+    save_output = True
+
+    def vjp(xp, needs, g, out, x, axis, keepdims):
+        winners = x == restore_reduced(xp, out, x.shape, axis, keepdims)
+        count = xp.sum(winners, axis=axis, keepdims=True)
+        return (restore_reduced(xp, g, x.shape, axis, keepdims) * winners / count,)
+
+
+class Max(_Extremum):
+    name = "max"
+
+    def forward(x, axis, keepdims):
+        return np.max(x, axis=axis, keepdims=keepdims)
+
+
+class Min(_Extremum):
+    name = "min"
+
+    def forward(x, axis, keepdims):
+        return np.min(x, axis=axis, keepdims=keepdims)
+
+
+class Prod(Op):
+    """Product over `axis`; d/dx_i = product of the other elements (exact even when some are 0)."""
+    name = "prod"
+
+    def forward(x, axis, keepdims):
+        return np.prod(x, axis=axis, keepdims=keepdims)
+
+    def vjp(xp, needs, g, out, x, axis, keepdims):
+        g = restore_reduced(xp, g, x.shape, axis, keepdims)
+        data = x.data if hasattr(x, "grad_fn") else x
+        if np.all(data != 0):
+            return (g * xp.prod(x, axis=axis, keepdims=True) / x,)
+        if axis is None:
+            flat = xp.reshape(x, (-1,))
+            return (g * xp.reshape(_product_of_others(xp, flat, 0), x.shape),)
+        moved = xp.moveaxis(x, axis, tuple(range(-len(axis), 0)))
+        merged = xp.reshape(moved, moved.shape[:moved.ndim - len(axis)] + (-1,))
+        others = xp.reshape(_product_of_others(xp, merged, merged.ndim - 1), moved.shape)
+        return (g * xp.moveaxis(others, tuple(range(-len(axis), 0)), axis),)
+
+
+def _product_of_others(xp, x, axis: int):
+    """For each element along `axis`, the product of all the other elements (O(n^2), zero-safe)."""
+    n = x.shape[axis]
+    moved = xp.moveaxis(x, axis, -1)
+    expanded = xp.broadcast_to(xp.expand_dims(moved, -2), moved.shape + (n,))
+    eye = np.eye(n, dtype=bool)
+    others = xp.prod(xp.where(eye, xp.ones_like(expanded), expanded), axis=-1)
+    return xp.moveaxis(others, -1, axis)
+
+
+def _stable_logsumexp(x: np.ndarray, axis, keepdims: bool) -> np.ndarray:
+    shift = np.max(x, axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0)
+    with np.errstate(divide="ignore"):
+        result = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
+    return result if keepdims else np.squeeze(result, axis=axis)
+
+
+class LogSumExp(Op):
+    """log(sum(exp(x))) with the max subtracted first (stable for 1e3 and rows of -inf);
+    d/dx = softmax(x)."""
+    name = "logsumexp"
+    save_output = True
+
+    def forward(x, axis, keepdims):
+        return _stable_logsumexp(x, axis, keepdims)
+
+    def vjp(xp, needs, g, out, x, axis, keepdims):
+        out = restore_reduced(xp, out, x.shape, axis, keepdims)
+        return (restore_reduced(xp, g, x.shape, axis, keepdims) * xp.exp(x - out),)
+
+
+class Softmax(Op):
+    """exp(x - max) / sum(exp(x - max)) along `axis`; vjp = s * (g - sum(g s))."""
+    name = "softmax"
+    save_output = True
+
+    def forward(x, axis):
+        shifted = x - np.max(x, axis=axis, keepdims=True)
+        e = np.exp(shifted)
+        return e / np.sum(e, axis=axis, keepdims=True)
+
+    def vjp(xp, needs, g, out, x, axis):
+        return (out * (g - xp.sum(g * out, axis=axis, keepdims=True)),)
+
+
+class LogSoftmax(Op):
+    """x - logsumexp(x) along `axis`; vjp = g - softmax * sum(g)."""
+    name = "log_softmax"
+    save_output = True
+
+    def forward(x, axis):
+        return x - _stable_logsumexp(x, axis, True)
+
+    def vjp(xp, needs, g, out, x, axis):
+        return (g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True),)
+
+
+class Norm(Op):
+    """The p-norm over `axis` (all elements when None): ord 2 (default), 1, inf, or any p > 0.
+    The gradient at a zero vector is 0 (no NaN), like PyTorch's."""
+    name = "norm"
+    save_output = True
+
+    def forward(x, ord, axis, keepdims):
+        a = np.abs(x)
+        if ord == np.inf:
+            return np.max(a, axis=axis, keepdims=keepdims)
+        if ord == 1:
+            return np.sum(a, axis=axis, keepdims=keepdims)
+        if ord == 2:
+            return np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdims))
+        return np.sum(a ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
+
+    def vjp(xp, needs, g, out, x, ord, axis, keepdims):
+        g = restore_reduced(xp, g, x.shape, axis, keepdims)
+        out = restore_reduced(xp, out, x.shape, axis, keepdims)
+        if ord == np.inf:
+            winners = xp.abs(x) == out
+            count = xp.sum(winners, axis=axis, keepdims=True)
+            return (g * xp.sign(x) * winners / count,)
+        if ord == 1:
+            return (g * xp.sign(x),)
+        is_zero = out == 0
+        safe_out = xp.where(is_zero, xp.ones_like(out), out)
+        if ord == 2:
+            return (xp.where(is_zero, xp.zeros_like(x * g), g * x / safe_out),)
+        ratio = xp.abs(x) / safe_out
+        return (xp.where(is_zero, xp.zeros_like(x * g), g * xp.sign(x) * ratio ** (ord - 1)),)
+
+
+array_namespace.normalize_axis = normalize_axis

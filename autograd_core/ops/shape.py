@@ -1,0 +1,237 @@
+"""Shape ops (reshape, transpose, swapaxes, broadcast_to, concatenate, stack, pad) and indexing.
+
+None of these computes anything: each vjp moves the gradient back to where the input's elements
+came from. Indexing with repeated integer indices scatters with np.add.at, so repeats accumulate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph import Op, array_namespace
+
+
+class Reshape(Op):
+    """Same elements, new shape (also unsqueeze, squeeze and flatten); vjp reshapes back."""
+    name = "reshape"
+
+    def forward(x, shape):
+        return np.reshape(x, shape)
+
+    def explain_error(x, shape):
+        return f"reshape: cannot reshape a tensor of shape {np.shape(x)} ({np.size(x)} elements) " \
+               f"into shape {tuple(shape)}"
+
+    def vjp(xp, needs, g, out, x, shape):
+        return (xp.reshape(g, x.shape),)
+
+
+class Transpose(Op):
+    """Permutes axes (all reversed when axes is None); vjp applies the inverse permutation."""
+    name = "transpose"
+
+    def forward(x, axes):
+        return np.transpose(x, axes)
+
+    def explain_error(x, axes):
+        return f"transpose: axes {axes} are not a permutation of the {np.ndim(x)} axes of shape " \
+               f"{np.shape(x)}"
+
+    def vjp(xp, needs, g, out, x, axes):
+        if axes is None:
+            return (xp.transpose(g),)
+        return (xp.transpose(g, tuple(np.argsort(axes))),)
+
+
+class Swapaxes(Op):
+    """Swaps two axes; its own inverse."""
+    name = "swapaxes"
+
+    def forward(x, axis1, axis2):
+        return np.swapaxes(x, axis1, axis2)
+
+    def vjp(xp, needs, g, out, x, axis1, axis2):
+        return (xp.swapaxes(g, axis1, axis2),)
+
+
+class BroadcastTo(Op):
+    """Repeats x to `shape` by numpy broadcasting; backward sums the gradient back (generically)."""
+    name = "broadcast_to"
+
+    def forward(x, shape):
+        return np.broadcast_to(x, shape)
+
+    def explain_error(x, shape):
+        return f"broadcast_to: cannot broadcast shape {np.shape(x)} to {tuple(shape)}"
+
+    def vjp(xp, needs, g, out, x, shape):
+        return (g,)
+
+
+class Concatenate(Op):
+    """Joins tensors along an existing axis; vjp slices the gradient into their extents."""
+    name = "concatenate"
+
+    def forward(*xs, axis):
+        return np.concatenate(xs, axis=axis)
+
+    def explain_error(*xs, axis):
+        shapes = ", ".join(str(np.shape(x)) for x in xs)
+        return f"concatenate: shapes {shapes} do not match outside axis {axis}"
+
+    def vjp(xp, needs, g, out, *xs, axis):
+        axis = axis % g.ndim
+        grads, start = [], 0
+        for x, need in zip(xs, needs):
+            stop = start + x.shape[axis]
+            grads.append(g[(slice(None),) * axis + (slice(start, stop),)] if need else None)
+            start = stop
+        return tuple(grads)
+
+
+class Stack(Op):
+    """Joins same-shape tensors along a new axis; vjp takes each one's slice of the gradient."""
+    name = "stack"
+
+    def forward(*xs, axis):
+        return np.stack(xs, axis=axis)
+
+    def explain_error(*xs, axis):
+        shapes = ", ".join(str(np.shape(x)) for x in xs)
+        return f"stack: all inputs must have the same shape, got {shapes}"
+
+    def vjp(xp, needs, g, out, *xs, axis):
+        axis = axis % g.ndim
+        return tuple(g[(slice(None),) * axis + (i,)] if need else None
+                     for i, need in enumerate(needs))
+
+
+class Pad(Op):
+    """Pads with a constant (numpy's pad_width convention); vjp crops the gradient."""
+    name = "pad"
+
+    def forward(x, pad_width, constant_values):
+        return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
+
+    def vjp(xp, needs, g, out, x, pad_width, constant_values):
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (g.ndim, 2))
+        crop = tuple(slice(int(lo), int(n - hi)) for (lo, hi), n in zip(widths, g.shape))
+        return (g[crop],)
+
+
+def is_basic_index(key) -> bool:
+    """True for keys made only of ints, slices, None and Ellipsis (views; no repeated elements)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(isinstance(k, (int, np.integer, slice)) or k is None or k is Ellipsis
+               for k in parts) and not any(isinstance(k, (bool, np.bool_)) for k in parts)
+
+
+class GetItem(Op):
+    """x[key] with basic or advanced (integer array, boolean mask) indexing; vjp scatters back."""
+    name = "getitem"
+
+    def forward(x, key):
+        return x[key]
+
+    def explain_error(x, key):
+        return f"getitem: index {key!r} is invalid for a tensor of shape {np.shape(x)}"
+
+    def vjp(xp, needs, g, out, x, key):
+        return (xp.index_scatter(g, x.shape, key),)
+
+
+def index_scatter_array(g: np.ndarray, shape: tuple, key) -> np.ndarray:
+    """zeros(shape) with g added at [key]; repeated indices accumulate (np.add.at)."""
+    result = np.zeros(shape, dtype=g.dtype)
+    if is_basic_index(key):
+        result[key] = g
+    else:
+        np.add.at(result, key, g)
+    return result
+
+
+class IndexScatter(Op):
+    """The gradient of getitem as an op of its own, so getitem is differentiable to any order."""
+    name = "index_scatter"
+
+    def forward(g, shape, key):
+        return index_scatter_array(g, shape, key)
+
+    def vjp(xp, needs, g, out, source, shape, key):
+        return (g[key],)
+
+
+def _along_axis_index(index: np.ndarray, axis: int, ndim: int) -> tuple:
+    """The full advanced index that addresses out[..., index[i, j, ...], ...] along `axis`."""
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[axis] = index
+    return tuple(grids[:ndim])
+
+
+class Gather(Op):
+    """out[i][j] = x[index[i][j]][j] for axis 0 (torch.gather / np.take_along_axis)."""
+    name = "gather"
+
+    def forward(x, axis, index):
+        return np.take_along_axis(x, index, axis=axis)
+
+    def vjp(xp, needs, g, out, x, axis, index):
+        return (xp.scatter_add(xp.zeros_like(x), axis, index, g),)
+
+
+class ScatterAdd(Op):
+    """out = x with src[i][j] added at out[index[i][j]][j] (axis 0), repeats accumulating
+    (torch.scatter_add); d/dx = g, d/dsrc = gather(g, axis, index)."""
+    name = "scatter_add"
+
+    def forward(x, src, axis, index):
+        out = np.array(x, copy=True)
+        np.add.at(out, _along_axis_index(index, axis % out.ndim, out.ndim),
+                  src[tuple(slice(0, n) for n in index.shape)])
+        return out
+
+    def vjp(xp, needs, g, out, x, src, axis, index):
+        grad_src = None
+        if needs[1]:
+            grad_src = xp.gather(g, axis, index)
+            if grad_src.shape != src.shape:
+                grad_src = xp.pad(grad_src, [(0, s - n) for s, n in zip(src.shape, index.shape)])
+        return g, grad_src
+
+
+class IndexAdd(Op):
+    """out = x with source added at the positions `index` along `axis` (torch.index_add),
+    repeated indices accumulating; d/dsource = g taken at those positions."""
+    name = "index_add"
+
+    def forward(x, source, axis, index, alpha):
+        out = np.array(x, copy=True)
+        key = (slice(None),) * (axis % out.ndim) + (index,)
+        np.add.at(out, key, source * alpha if alpha != 1 else source)
+        return out
+
+    def vjp(xp, needs, g, out, x, source, axis, index, alpha):
+        grad_source = None
+        if needs[1]:
+            grad_source = g[(slice(None),) * (axis % g.ndim) + (index,)]
+            if alpha != 1:
+                grad_source = grad_source * alpha
+        return g, grad_source
+
+
+def _scatter_add_array(x, axis, index, src):
+    return ScatterAdd.forward(x, src, axis, index)
+
+
+def _gather_array(x, axis, index):
+    return np.take_along_axis(x, index, axis=axis)
+
+
+def _pad_array(x, pad_width):
+    return np.pad(x, pad_width)
+
+
+array_namespace.index_scatter = index_scatter_array
+array_namespace.scatter_add = _scatter_add_array
+array_namespace.gather = _gather_array
+array_namespace.pad = _pad_array

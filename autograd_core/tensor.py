@@ -1,0 +1,412 @@
+"""Tensor: a numpy array plus what reverse-mode autodiff needs (grad, requires_grad, grad_fn)."""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import mode
+from .errors import DTypeError, GraphError, InvalidArgumentError, UnsupportedError
+
+_state = mode.state
+
+
+def _resolve_dtype(dtype: Any) -> np.dtype | None:
+    if dtype is None:
+        return None
+    if isinstance(dtype, str) and dtype.startswith("torch."):
+        dtype = dtype[len("torch."):]
+    return np.dtype(dtype)
+
+
+def as_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
+    """Converts user data to an ndarray: Python floats take the default dtype, arrays keep theirs."""
+    dtype = _resolve_dtype(dtype)
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        return np.array(data, dtype=dtype, copy=copy) if copy or dtype is not None else data
+    if isinstance(data, np.generic):
+        return np.array(data, dtype=dtype)
+    try:
+        array = np.array(data, dtype=dtype)
+    except (ValueError, TypeError) as exc:
+        raise DTypeError(f"tensor: cannot make a tensor from {type(data).__name__}: {exc}") from None
+    if array.dtype == object:
+        raise DTypeError(f"tensor: cannot make a tensor from {type(data).__name__} "
+                         "(ragged or non-numeric data)")
+    if dtype is None and array.dtype == np.float64 and not _has_numpy_float64(data):
+        array = array.astype(mode.get_default_dtype())
+    return array
+
+
+def _has_numpy_float64(data: Any) -> bool:
+    """True when nested data holds float64 numpy values (they keep their dtype, like arrays do)."""
+    if isinstance(data, (np.ndarray, np.generic)):
+        return data.dtype == np.float64
+    if isinstance(data, (list, tuple)):
+        return any(_has_numpy_float64(item) for item in data)
+    if isinstance(data, Tensor):
+        return data.dtype == np.float64
+    return False
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it, so `backward()` can compute gradients.
+
+    `data` is the numpy array; `grad` is a Tensor (or None) filled by backward for leaves that
+    require grad; `grad_fn` is the Node of the op that produced this tensor (None for leaves).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_hooks", "name",
+                 "__weakref__")
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        self.data = as_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.grad_fn = None
+        self._version = 0
+        self._hooks: list | None = None
+        self.name: str | None = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, array: np.ndarray) -> Tensor:
+        """A leaf Tensor around an existing array, with no copy and no checks (internal fast path)."""
+        t = Tensor.__new__(cls)
+        t.data = array if type(array) is np.ndarray else np.asarray(array)
+        t.grad = None
+        t.grad_fn = None
+        t._version = 0
+        t._hooks = None
+        t.name = None
+        t.requires_grad = False
+        return t
+
+    # ---- attributes -------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 (numpy/PyTorch name)
+        return ops.transpose(self)
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise UnsupportedError("len() of a 0-d tensor")
+        return len(self.data)
+
+    # ---- conversion ---------------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied), like PyTorch's .numpy() of a detached tensor."""
+        return self.data
+
+    def item(self) -> Any:
+        if self.data.size != 1:
+            raise InvalidArgumentError(
+                f"item: only a tensor with one element can be converted to a Python scalar, "
+                f"got shape {self.shape}")
+        _warn_if_tracing(self, "item()")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise InvalidArgumentError(
+                f"bool: the truth value of a tensor with shape {self.shape} is ambiguous")
+        _warn_if_tracing(self, "bool()")
+        return bool(self.data)
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise DTypeError(f"index: only integer tensors of one element can be used as an index, "
+                             f"got {self.dtype} of shape {self.shape}")
+        return int(self.data)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        from .numpy_interop import array_ufunc
+
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Callable, types: tuple, args: tuple, kwargs: dict) -> Any:
+        from .numpy_interop import array_function
+
+        return array_function(func, args, kwargs)
+
+    def astype(self, dtype: Any) -> Tensor:
+        return ops.astype(self, dtype)
+
+    def float(self) -> Tensor:
+        return ops.astype(self, np.float32)
+
+    def double(self) -> Tensor:
+        return ops.astype(self, np.float64)
+
+    # ---- autograd ---------------------------------------------------------------------------
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, cut from the graph."""
+        return Tensor._wrap(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise DTypeError(
+                f"requires_grad: only floating-point tensors can require gradients, got {self.dtype}")
+        if not requires_grad and self.grad_fn is not None:
+            raise GraphError("requires_grad_: cannot turn off requires_grad on a non-leaf tensor; "
+                             "use .detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` for this non-leaf tensor after backward (leaves keep theirs anyway)."""
+        if not self.requires_grad:
+            raise GraphError("retain_grad: cannot retain the grad of a tensor that does not require grad")
+        if self.grad_fn is not None:
+            self.grad_fn.retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and self.grad_fn.retained is not None
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+        """`hook(grad)` runs when this tensor's gradient is computed; it may return a replacement.
+        Returns a function that removes the hook."""
+        if not self.requires_grad:
+            raise GraphError("register_hook: cannot register a hook on a tensor that does not "
+                             "require grad")
+        if self.grad_fn is not None:
+            if self.grad_fn.hooks is None:
+                self.grad_fn.hooks = []
+            hooks = self.grad_fn.hooks
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        hooks.append(hook)
+
+        def remove() -> None:
+            if hook in hooks:
+                hooks.remove(hook)
+
+        return remove
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Sequence[Tensor] | None = None) -> None:
+        """Accumulates d(self)/d(leaf) into every leaf's `.grad`; `gradient` seeds a non-scalar self."""
+        from .graph import backward as run_backward
+
+        if not self.requires_grad:
+            raise GraphError("backward: element 0 of tensors does not require grad and does not have "
+                             "a grad_fn (the tensor was not computed from a tensor that requires grad)")
+        if gradient is None:
+            if self.data.size != 1:
+                raise GraphError(f"backward: grad can be implicitly created only for scalar outputs; "
+                                 f"this tensor has shape {self.shape}: pass gradient=")
+            seed = np.ones_like(self.data)
+        else:
+            seed = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient,
+                                                                                 dtype=self.dtype)
+            if seed.shape != self.shape:
+                raise GraphError(f"backward: gradient has shape {seed.shape} but the tensor has "
+                                 f"shape {self.shape}")
+            if create_graph and isinstance(gradient, Tensor):
+                seed = gradient
+        if create_graph and not isinstance(seed, Tensor):
+            seed = Tensor._wrap(seed)
+        retain = create_graph if retain_graph is None else retain_graph
+        run_backward([self], [seed], retain_graph=retain, create_graph=create_graph, inputs=inputs)
+
+    # ---- in-place ops (version counters) -------------------------------------------------------
+    def _inplace(self, other: Any, op_name: str, fn: Callable) -> Tensor:
+        if self.requires_grad and _state.grad_enabled:
+            raise GraphError(
+                f"{op_name}: in-place update of a tensor that requires grad "
+                f"({'leaf' if self.is_leaf else 'non-leaf'}, shape {self.shape}); use an out-of-place "
+                "op, or wrap parameter updates in `with no_grad():`")
+        other_data = other.data if isinstance(other, Tensor) else other
+        try:
+            result = fn(self.data, other_data)
+        except ValueError as exc:
+            from .errors import ShapeError
+
+            raise ShapeError(f"{op_name}: cannot update shape {self.shape} in place with shape "
+                             f"{np.shape(other_data)}: {exc}") from None
+        if result.dtype != self.data.dtype:
+            raise DTypeError(f"{op_name}: result dtype {result.dtype} cannot be stored in place in a "
+                             f"{self.dtype} tensor")
+        if result.shape != self.data.shape:
+            from .errors import ShapeError
+
+            raise ShapeError(f"{op_name}: result shape {result.shape} does not match the tensor's "
+                             f"shape {self.shape}")
+        self.data[...] = result
+        self._version += 1
+        return self
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace(other, "iadd", np.add)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace(other, "isub", np.subtract)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace(other, "imul", np.multiply)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace(other, "itruediv", np.true_divide)
+
+    def zero_(self) -> Tensor:
+        return self._inplace(0, "zero_", lambda a, b: np.zeros_like(a))
+
+    def copy_(self, other: Any) -> Tensor:
+        return self._inplace(other, "copy_",
+                             lambda a, b: np.broadcast_to(np.asarray(b, dtype=a.dtype), a.shape))
+
+    # ---- arithmetic ---------------------------------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return ops.div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return ops.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return ops.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return ops.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return ops.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return ops.abs(self)
+
+    def __getitem__(self, key: Any) -> Tensor:
+        return ops.getitem(self, key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        def assign(a: np.ndarray, b: Any) -> np.ndarray:
+            result = a.copy()
+            result[ops.normalize_index(key)] = b
+            return result
+
+        self._inplace(value, "setitem", assign)
+
+    # ---- comparisons (not differentiable) -------------------------------------------------------
+    def __lt__(self, other: Any) -> Tensor:
+        return ops.lt(self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return ops.le(self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return ops.gt(self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return ops.ge(self, other)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return ops.eq(self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return ops.ne(self, other)
+
+    __hash__ = object.__hash__
+
+    # ---- printing -------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(",
+                               precision=4, suppress_small=False)
+        extras = []
+        if self.data.dtype not in (mode.get_default_dtype(), np.dtype(np.int64), np.dtype(bool)):
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise UnsupportedError("iteration over a 0-d tensor")
+        for i in range(self.data.shape[0]):
+            yield self[i]
+
+
+def _warn_if_tracing(tensor: Tensor, what: str) -> None:
+    from . import graph
+
+    if graph.active_tapes:
+        for tape in graph.active_tapes:
+            tape._note_data_dependence(tensor, what)
+
+
+from . import ops  # noqa: E402  (ops needs Tensor defined first)
