@@ -7,6 +7,8 @@ no reference cycles and is freed by reference counting alone.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import os
 import sys
 import weakref
@@ -16,10 +18,14 @@ import numpy as np
 
 from . import mode
 from .errors import AnomalyError, GraphError, ShapeError
-from .tensor import Tensor
+from .tensor import INPLACE_UPDATES, Tensor
 
 _state = mode.state
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+#: Each new Node takes the next number: a node is always created after its inputs' nodes, so
+#: running nodes in decreasing sequence number is a valid order for backward.
+next_sequence_number = itertools.count().__next__
 
 #: Tapes currently open (autograd_core.tape.Tape); `apply` reports each op to them.
 active_tapes: list = []
@@ -53,22 +59,28 @@ class Op:
 
 
 class Node:
-    """One recorded op application (what `tensor.grad_fn` is): op, inputs, attributes, saved output."""
+    """One recorded op application (what `tensor.grad_fn` is): op, inputs, attributes, saved output.
 
-    __slots__ = ("op", "inputs", "attrs", "out", "needs", "versions", "hooks", "retained",
-                 "created_at", "__weakref__")
+    `versions` holds the inputs' version counters at record time so backward can detect in-place
+    changes; when all were 0 it holds the process-wide count of in-place updates instead, so
+    backward need not look at the inputs unless some tensor was updated in place since. Rarely used fields (hooks, retained, created_at) live
+    in the instance dict only when set."""
+
+    __slots__ = ("op", "inputs", "attrs", "out", "needs", "versions", "seq", "__dict__",
+                 "__weakref__")
+    hooks: list | None = None
+    retained: weakref.ref | None = None
+    created_at: str | None = None
 
     def __init__(self, op: type[Op], inputs: tuple, attrs: dict | None, out: Any,
-                 needs: tuple, versions: tuple) -> None:
+                 needs: list, versions: tuple | None) -> None:
         self.op = op
         self.inputs = inputs
         self.attrs = attrs
         self.out = out
         self.needs = needs
         self.versions = versions
-        self.hooks: list | None = None
-        self.retained: weakref.ref | None = None
-        self.created_at: str | None = None
+        self.seq = next_sequence_number()
 
     @property
     def name(self) -> str:
@@ -116,8 +128,42 @@ def _shape_of(x: Any) -> tuple:
 
 def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
     """Runs `op` forward on the inputs' arrays and, when grad mode is on and some input requires
-    grad, records a Node so backward can apply the op's vjp. Inputs are Tensors, arrays or scalars."""
-    arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+    grad, records a Node so backward can apply the op's vjp. Inputs are Tensors, arrays or scalars.
+
+    This is the engine's hot path: one loop over the inputs, no per-op closures or checks beyond
+    what numpy does itself."""
+    if len(inputs) == 2:
+        a, b = inputs
+        if isinstance(a, Tensor):
+            if isinstance(b, Tensor):
+                arrays = (a.data, b.data)
+                needs = (a.requires_grad, b.requires_grad)
+                versioned = a._version or b._version
+            else:
+                arrays = (a.data, b)
+                needs = (a.requires_grad, False)
+                versioned = a._version
+        elif isinstance(b, Tensor):
+            arrays = (a, b.data)
+            needs = (False, b.requires_grad)
+            versioned = b._version
+        else:
+            arrays, needs, versioned = inputs, (False, False), 0
+        requires = needs[0] or needs[1]
+    elif len(inputs) == 1:
+        x = inputs[0]
+        if isinstance(x, Tensor):
+            arrays = (x.data,)
+            requires = x.requires_grad
+            versioned = x._version
+        else:
+            arrays, requires, versioned = inputs, False, 0
+        needs = (requires,)
+    else:
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        needs = [isinstance(x, Tensor) and x.requires_grad for x in inputs]
+        requires = True in needs
+        versioned = any(isinstance(x, Tensor) and x._version for x in inputs)
     try:
         out = op.forward(*arrays, **attrs) if attrs else op.forward(*arrays)
     except (ValueError, IndexError, TypeError) as exc:
@@ -127,22 +173,29 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
     result = Tensor.__new__(Tensor)
     result.data = out
     result.grad = None
-    result.grad_fn = None
     result._version = 0
     result._hooks = None
     result.name = None
-    result.requires_grad = False
-    if _state.grad_enabled:
-        needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
-        if True in needs:
-            node = Node(op, inputs, attrs, out if op.save_output else None, needs,
-                        tuple([x._version if isinstance(x, Tensor) else 0 for x in inputs]))
-            result.grad_fn = node
-            result.requires_grad = True
-            if _state.anomaly:
-                node.created_at = _user_location()
-    if _state.anomaly:
-        _check_finite(out, op, "forward", result.grad_fn)
+    if requires and _state.grad_enabled:
+        node = Node.__new__(Node)
+        node.op = op
+        node.inputs = inputs
+        node.attrs = attrs
+        node.out = out if op.save_output else None
+        node.needs = needs
+        node.seq = next_sequence_number()
+        node.versions = tuple([x._version if isinstance(x, Tensor) else 0 for x in inputs]) \
+            if versioned else INPLACE_UPDATES[0]
+        result.grad_fn = node
+        result.requires_grad = True
+        if _state.anomaly:
+            node.created_at = _user_location()
+            _check_finite(out, op, "forward", node)
+    else:
+        result.grad_fn = None
+        result.requires_grad = False
+        if _state.anomaly:
+            _check_finite(out, op, "forward", None)
     if active_tapes:
         for tape in active_tapes:
             tape._record(op, inputs, attrs, result)
@@ -190,31 +243,39 @@ def sum_to_array(g: np.ndarray, shape: tuple) -> np.ndarray:
     return g.reshape(shape) if g.shape != shape else g
 
 
-def topological_order(roots: Sequence[Node]) -> list[Node]:
-    """Nodes reachable from `roots`, each after all the nodes it consumes (iterative: no recursion)."""
-    order: list[Node] = []
-    visited: set = set()
-    stack: list = [(node, False) for node in roots]
+def _freed_error(node: Node) -> GraphError:
+    return GraphError(
+        f"backward: trying to backward through the graph a second time (through {node!r}); its "
+        "saved buffers were freed by the first backward. Pass retain_graph=True to the first "
+        "backward() if you need to call it again.")
+
+
+def backward_order(roots: Sequence[Node]) -> list[Node]:
+    """The nodes reachable from `roots` in the order backward applies them: newest first. A node is
+    always created after the nodes of its inputs, so every node runs after all its consumers.
+    Iterative, so 10^6-op chains work."""
+    stack = list(roots)
+    seen = set(stack)
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        if node.inputs is None:
-            raise GraphError(
-                f"backward: trying to backward through the graph a second time (through {node!r}); "
-                "its saved buffers were freed by the first backward. Pass retain_graph=True to the "
-                "first backward() if you need to call it again.")
-        stack.append((node, True))
-        for x in node.inputs:
-            if isinstance(x, Tensor):
+        node = stack.pop()
+        inputs = node.inputs
+        if inputs is None:
+            raise _freed_error(node)
+        for x, need in zip(inputs, node.needs):
+            if need:
                 parent = x.grad_fn
-                if parent is not None and parent not in visited:
-                    stack.append((parent, False))
-    return order
+                if parent is not None and parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+    return sorted(seen, key=_sequence_of, reverse=True)
+
+
+_sequence_of = operator.attrgetter("seq")
+
+
+def topological_order(roots: Sequence[Node]) -> list[Node]:
+    """Nodes reachable from `roots`, each after all the nodes it consumes (leaf side first)."""
+    return backward_order(roots)[::-1]
 
 
 def _accumulate(existing: Any, g: Any) -> Any:
@@ -223,11 +284,26 @@ def _accumulate(existing: Any, g: Any) -> Any:
 
 def _apply_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
     value = g if isinstance(g, Tensor) else Tensor._wrap(g)
-    for hook in hooks:
+    for hook in list(hooks):
         replaced = hook(value)
         if replaced is not None:
             value = replaced if isinstance(replaced, Tensor) else Tensor._wrap(np.asarray(replaced))
     return value if create_graph else value.data
+
+
+def _check_versions(node: Node) -> None:
+    """Raises if an input was modified in place after the node recorded it (version counters)."""
+    recorded = node.versions
+    if recorded.__class__ is not tuple:
+        if recorded == INPLACE_UPDATES[0]:
+            return
+        recorded = (0,) * len(node.inputs)
+    for x, version in zip(node.inputs, recorded):
+        if isinstance(x, Tensor) and x._version != version:
+            raise GraphError(
+                f"backward: an input of {node!r} (shape {x.shape}) was modified in place after it "
+                f"was recorded (version {version} -> {x._version}); its gradient would be wrong. "
+                "Use an out-of-place op instead.")
 
 
 def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool = False,
@@ -235,13 +311,12 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
              accumulate: bool = True) -> dict | None:
     """Applies the chain rule from `roots` (seeded with `grads`) back through the recorded graph.
 
-    Leaf tensors that require grad get their `.grad` accumulated (unless `accumulate` is False, in
-    which case the gradients of `inputs` are returned in a dict keyed by id, touching no `.grad`).
-    Without `retain_graph` every visited node releases its saved buffers as soon as it has run.
+    Leaf tensors that require grad get their `.grad` accumulated. With `accumulate=False` no
+    `.grad` is touched: the gradients of `inputs` (leaves or not) are returned in a dict keyed by
+    id. Without `retain_graph` each node releases its saved buffers as soon as it has run.
     """
     from . import ops as tensor_namespace
 
-    xp = tensor_namespace if create_graph else array_namespace
     pending: dict = {}
     leaf_grads: dict = {}
     wanted = None if inputs is None else {id(t): t for t in inputs}
@@ -249,9 +324,11 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
                                               if t.grad_fn is not None}
     root_nodes = []
     for root, g in zip(roots, grads):
-        g = g if create_graph else _as_array(g)
+        if not create_graph:
+            g = g.data if isinstance(g, Tensor) else g
         if root.grad_fn is None:
-            leaf_grads[id(root)] = (root, _accumulate(leaf_grads.get(id(root), (None, None))[1], g))
+            previous = leaf_grads.get(id(root))
+            leaf_grads[id(root)] = (root, g if previous is None else previous[1] + g)
             continue
         pending[root.grad_fn] = _accumulate(pending.get(root.grad_fn), g)
         root_nodes.append(root.grad_fn)
@@ -259,62 +336,18 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
     previous_mode = _state.grad_enabled
     _state.grad_enabled = create_graph
     try:
-        order = topological_order(root_nodes)
-        anomaly = _state.anomaly
-        for node in reversed(order):
-            g = pending.pop(node, None)
-            if g is None:
-                if not retain_graph:
-                    node.release()
-                continue
-            if node.hooks:
-                g = _apply_hooks(node.hooks, g, create_graph)
-            if node in wanted_nodes:
-                tensor = wanted[wanted_nodes[node]]
-                leaf_grads[id(tensor)] = (tensor, g)
-            if node.retained is not None:
-                holder = node.retained()
-                if holder is not None:
-                    _store_grad(holder, g, create_graph)
-            node_inputs = node.inputs
-            for x, version in zip(node_inputs, node.versions):
-                if isinstance(x, Tensor) and x._version != version:
-                    raise GraphError(
-                        f"backward: an input of {node!r} (shape {x.shape}) was modified in place "
-                        f"after it was recorded (version {version} -> {x._version}); its gradient "
-                        "would be wrong. Use an out-of-place op instead.")
-            attrs = node.attrs or {}
-            if create_graph:
-                out = apply(node.op, node_inputs, node.attrs) if node.op.save_output else None
-                input_grads = node.op.vjp(xp, node.needs, g, out, *node_inputs, **attrs)
-            else:
-                input_grads = node.op.vjp(xp, node.needs, g, node.out,
-                                          *[x.data if isinstance(x, Tensor) else x
-                                            for x in node_inputs], **attrs)
-            for x, need, gx in zip(node_inputs, node.needs, input_grads):
-                if not need or gx is None:
-                    continue
-                gx = _fit_to_input(gx, x, create_graph)
-                if anomaly:
-                    _check_finite(gx, node.op, "backward", node)
-                parent = x.grad_fn
-                if parent is not None:
-                    pending[parent] = _accumulate(pending.get(parent), gx)
-                else:
-                    key = id(x)
-                    previous = leaf_grads.get(key)
-                    leaf_grads[key] = (x, gx if previous is None else previous[1] + gx)
-            if not retain_graph:
-                node.release()
+        if create_graph:
+            _run_recorded(backward_order(root_nodes), pending, leaf_grads, wanted, wanted_nodes,
+                          retain_graph, tensor_namespace)
+        else:
+            _run_on_arrays(backward_order(root_nodes), pending, leaf_grads, wanted, wanted_nodes,
+                           retain_graph)
     finally:
         _state.grad_enabled = previous_mode
 
     if not accumulate:
-        found = {}
-        for key, (tensor, g) in leaf_grads.items():
-            if wanted is None or key in wanted:
-                found[key] = g
-        return found
+        return {key: g for key, (tensor, g) in leaf_grads.items()
+                if wanted is None or key in wanted}
     for key, (tensor, g) in leaf_grads.items():
         if wanted is not None and key not in wanted:
             continue
@@ -325,25 +358,117 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
     return None
 
 
-def _fit_to_input(gx: Any, x: Tensor, create_graph: bool) -> Any:
-    """Reduces a gradient to its input's exact shape and dtype (the one place broadcasting is undone)."""
-    data = x.data
-    if create_graph:
-        if gx.shape != data.shape:
-            gx = tensor_sum_to(gx, data.shape)
-        if gx.dtype != data.dtype:
-            gx = gx.astype(data.dtype)
-        return gx
-    if type(gx) is not np.ndarray:
-        gx = np.asarray(gx)
-    if gx.shape != data.shape:
-        if gx.size == data.size:
-            gx = gx.reshape(data.shape)
+def _run_on_arrays(order: list, pending: dict, leaf_grads: dict, wanted: dict | None,
+                   wanted_nodes: dict, retain_graph: bool) -> None:
+    """The fast backward loop: vjps run on numpy arrays and nothing is recorded."""
+    xp = array_namespace
+    anomaly = _state.anomaly
+    epoch = INPLACE_UPDATES[0]
+    for node in order:
+        g = pending.pop(node, None)
+        inputs = node.inputs
+        if g is None:
+            if not retain_graph:
+                node.inputs = node.out = None
+            continue
+        if node.hooks is not None or node.retained is not None:
+            g = _node_extras(node, g, False)
+        if wanted_nodes and node in wanted_nodes:
+            tensor = wanted[wanted_nodes[node]]
+            leaf_grads[id(tensor)] = (tensor, g)
+        if node.versions != epoch:
+            _check_versions(node)
+        op = node.op
+        attrs = node.attrs
+        if len(inputs) == 1:
+            arrays = (inputs[0].data,)
+        elif len(inputs) == 2:
+            a, b = inputs
+            arrays = (a.data if isinstance(a, Tensor) else a, b.data if isinstance(b, Tensor) else b)
         else:
-            gx = sum_to_array(gx, data.shape)
-    if gx.dtype != data.dtype:
-        gx = gx.astype(data.dtype)
-    return gx
+            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        if attrs:
+            input_grads = op.vjp(xp, node.needs, g, node.out, *arrays, **attrs)
+        else:
+            input_grads = op.vjp(xp, node.needs, g, node.out, *arrays)
+        if anomaly:
+            for gx in input_grads:
+                if gx is not None:
+                    _check_finite(gx, op, "backward", node)
+        for x, data, need, gx in zip(inputs, arrays, node.needs, input_grads):
+            if not need or gx is None:
+                continue
+            if gx.shape != data.shape:
+                gx = gx.reshape(data.shape) if gx.size == data.size else sum_to_array(gx, data.shape)
+            if gx.dtype is not data.dtype and gx.dtype != data.dtype:
+                gx = gx.astype(data.dtype)
+            parent = x.grad_fn
+            if parent is not None:
+                existing = pending.get(parent)
+                pending[parent] = gx if existing is None else existing + gx
+            else:
+                if gx is g or gx.base is not None or not gx.flags.writeable:
+                    gx = np.array(gx)
+                key = id(x)
+                previous = leaf_grads.get(key)
+                leaf_grads[key] = (x, gx if previous is None else previous[1] + gx)
+        if not retain_graph:
+            node.inputs = node.out = None
+
+
+def _node_extras(node: Node, g: Any, create_graph: bool) -> Any:
+    """Hooks, retain_grad and requested non-leaf gradients: the rarely used per-node features."""
+    if node.hooks:
+        g = _apply_hooks(node.hooks, g, create_graph)
+    if node.retained is not None:
+        holder = node.retained()
+        if holder is not None:
+            _store_grad(holder, g if create_graph else np.array(g), create_graph)
+    return g
+
+
+def _run_recorded(order: list, pending: dict, leaf_grads: dict, wanted: dict | None,
+                  wanted_nodes: dict, retain_graph: bool, xp: Any) -> None:
+    """The create_graph backward loop: vjps run on Tensors, so the backward pass is itself recorded
+    and can be differentiated again. Ops that saved their output recompute it differentiably."""
+    for node in order:
+        g = pending.pop(node, None)
+        inputs = node.inputs
+        if g is None:
+            if not retain_graph:
+                node.inputs = node.out = None
+            continue
+        if not isinstance(g, Tensor):
+            g = Tensor._wrap(np.asarray(g))
+        if node.hooks is not None or node.retained is not None:
+            g = _node_extras(node, g, True)
+        if node in wanted_nodes:
+            tensor = wanted[wanted_nodes[node]]
+            leaf_grads[id(tensor)] = (tensor, g)
+        _check_versions(node)
+        out = apply(node.op, inputs, node.attrs) if node.op.save_output else None
+        input_grads = node.op.vjp(xp, node.needs, g, out, *inputs, **(node.attrs or {}))
+        for x, need, gx in zip(inputs, node.needs, input_grads):
+            if not need or gx is None:
+                continue
+            if not isinstance(gx, Tensor):
+                gx = Tensor._wrap(np.asarray(gx))
+            data = x.data
+            if gx.shape != data.shape:
+                gx = tensor_sum_to(gx, data.shape) if gx.size != data.size else gx.reshape(data.shape)
+            if gx.dtype != data.dtype:
+                gx = gx.astype(data.dtype)
+            if _state.anomaly:
+                _check_finite(gx, node.op, "backward", node)
+            parent = x.grad_fn
+            if parent is not None:
+                pending[parent] = _accumulate(pending.get(parent), gx)
+            else:
+                key = id(x)
+                previous = leaf_grads.get(key)
+                leaf_grads[key] = (x, gx if previous is None else previous[1] + gx)
+        if not retain_graph:
+            node.inputs = node.out = None
 
 
 def tensor_sum_to(g: Tensor, shape: tuple) -> Tensor:

@@ -12,6 +12,10 @@ from .errors import DTypeError, GraphError, InvalidArgumentError, UnsupportedErr
 
 _state = mode.state
 
+#: How many in-place updates any tensor has had (one counter for the process): a recorded node
+#: remembers it, so backward checks inputs' version counters only after an in-place update.
+INPLACE_UPDATES = [0]
+
 
 def _resolve_dtype(dtype: Any) -> np.dtype | None:
     if dtype is None:
@@ -282,6 +286,7 @@ class Tensor:
                              f"shape {self.shape}")
         self.data[...] = result
         self._version += 1
+        INPLACE_UPDATES[0] += 1
         return self
 
     def __iadd__(self, other: Any) -> Tensor:

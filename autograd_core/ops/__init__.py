@@ -33,6 +33,12 @@ def _axis_arg(axis, dim):
     return dim if axis is None and dim is not None else axis
 
 
+def _dim_overrides(axis, dim):
+    """For ops whose `axis` has a non-None default (softmax, cat, stack, split): PyTorch's `dim=`
+    keyword, when given, is the axis."""
+    return axis if dim is None else dim
+
+
 # ---- arithmetic ---------------------------------------------------------------------------------
 
 def add(a: Any, b: Any) -> Tensor:
@@ -81,7 +87,7 @@ negative = neg
 
 def _unary(op):
     def fn(x: Any) -> Tensor:
-        return apply(op, (_tensor(x),))
+        return apply(op, (x if isinstance(x, Tensor) else Tensor(x),))
 
     fn.__name__ = op.name
     fn.__doc__ = op.__doc__
@@ -328,7 +334,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False, *,  
 
 
 def _softmax_axis(x, axis, dim, name):
-    axis = _axis_arg(axis, dim)
+    axis = _dim_overrides(axis, dim)
     axis = -1 if axis is None else axis
     return normalize_axis(axis, x.ndim, name)[0] if x.ndim else None
 
@@ -459,7 +465,7 @@ def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None
     tensors = [_tensor(t) for t in tensors]
     if not tensors:
         raise InvalidArgumentError("concatenate: expected a non-empty sequence of tensors")
-    axis = _axis_arg(axis, dim)
+    axis = _dim_overrides(axis, dim)
     normalize_axis(axis, tensors[0].ndim, "concatenate")
     return apply(S.Concatenate, tuple(tensors), {"axis": axis})
 
@@ -472,7 +478,7 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> T
     tensors = [_tensor(t) for t in tensors]
     if not tensors:
         raise InvalidArgumentError("stack: expected a non-empty sequence of tensors")
-    axis = _axis_arg(axis, dim)
+    axis = _dim_overrides(axis, dim)
     normalize_axis(axis, tensors[0].ndim + 1, "stack")
     return apply(S.Stack, tuple(tensors), {"axis": axis})
 
@@ -481,7 +487,7 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0, *, dim: int | None = 
     """numpy.split semantics: N equal sections, or the indices where to cut. Each piece is a
     differentiable slice of x."""
     x = _tensor(x)
-    axis = normalize_axis(_axis_arg(axis, dim), x.ndim, "split")[0]
+    axis = normalize_axis(_dim_overrides(axis, dim), x.ndim, "split")[0]
     length = x.shape[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
         sections = int(indices_or_sections)
@@ -644,6 +650,16 @@ _TENSOR_METHODS = (
 for _name in _TENSOR_METHODS:
     setattr(Tensor, _name, globals()[_name])
 Tensor.abs = abs
+Tensor.__add__ = add
+Tensor.__radd__ = lambda self, other: apply(E.Add, (other, self))
+Tensor.__sub__ = sub
+Tensor.__rsub__ = lambda self, other: apply(E.Sub, (other, self))
+Tensor.__mul__ = mul
+Tensor.__rmul__ = lambda self, other: apply(E.Mul, (other, self))
+Tensor.__truediv__ = div
+Tensor.__rtruediv__ = lambda self, other: apply(E.Div, (other, self))
+Tensor.__matmul__ = matmul
+Tensor.__rmatmul__ = lambda self, other: apply(L.MatMul, (other, self))
 Tensor.pow = pow
 Tensor.__and__ = logical_and
 Tensor.__rand__ = lambda self, other: logical_and(other, self)
@@ -651,3 +667,4 @@ Tensor.__or__ = logical_or
 Tensor.__ror__ = lambda self, other: logical_or(other, self)
 Tensor.__xor__ = logical_xor
 Tensor.__invert__ = logical_not
+from .nn_ops import *  # noqa: E402,F401,F403  (fused nn ops: im2col, softmax_cross_entropy, ...)

@@ -27,6 +27,11 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
+def _raw(value):
+    """The array inside a Tensor (vjps under create_graph get Tensors), or the value itself."""
+    return value.data if hasattr(value, "grad_fn") else value
+
+
 def _broadcast_error(name: str):
     def explain(*arrays, **attrs):
         shapes = " and ".join(str(np.shape(a)) for a in arrays)
@@ -99,7 +104,9 @@ class Pow(Op):
         if needs[0]:
             grad_a = xp.where(b == 0, 0.0, g * b * a ** (b - 1))
         if needs[1]:
-            base_is_zero = (a == 0) & (b >= 0)
+            # a mask, not differentiated: computed on the raw arrays, so a numpy base with a
+            # Tensor exponent (ndarray ** t under create_graph) works too
+            base_is_zero = (np.asarray(_raw(a)) == 0) & (np.asarray(_raw(b)) >= 0)
             safe_base = xp.where(base_is_zero, 1.0, a)
             with np.errstate(invalid="ignore", divide="ignore"):
                 grad_b = xp.where(base_is_zero, 0.0, g * a ** b * xp.log(safe_base))

@@ -27,14 +27,19 @@ class MatMul(Op):
 
     def vjp(xp, needs, g, out, a, b):
         a_vector, b_vector = a.ndim == 1, b.ndim == 1
+        if b_vector:  # first, so that a 0-d g (vector @ vector) becomes (1,) before the next step
+            b = xp.reshape(b, (b.shape[0], 1))
+            g = xp.expand_dims(g, -1)
         if a_vector:
             a = xp.reshape(a, (1, a.shape[0]))
             g = xp.expand_dims(g, -2)
-        if b_vector:
-            b = xp.reshape(b, (b.shape[0], 1))
-            g = xp.expand_dims(g, -1)
         grad_a = xp.matmul(g, xp.swapaxes(b, -1, -2)) if needs[0] else None
         grad_b = xp.matmul(xp.swapaxes(a, -1, -2), g) if needs[1] else None
+        # drop the axis a promoted 1-D operand gained, so batch dims reduce onto the vector
+        if a_vector and grad_a is not None:
+            grad_a = xp.squeeze(grad_a, -2)
+        if b_vector and grad_b is not None:
+            grad_b = xp.squeeze(grad_b, -1)
         return grad_a, grad_b
 
 

@@ -1,0 +1,221 @@
+"""Fused ops for neural-network layers and losses: im2col/col2im (unfold/fold), softmax cross
+entropy, binary cross entropy and the embedding lookup.
+
+Each vjp is written with `xp` so it also runs on Tensors (create_graph=True): im2col and col2im
+are each other's adjoint, so convolutions and pooling are differentiable to any order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..graph import Op, apply, array_namespace
+from ..tensor import Tensor
+
+
+def _as_tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+# ---- stable softmax helpers on arrays (what `xp.softmax` means when not recording) ----------------
+
+def _softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    shift = np.max(x, axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0)
+    shifted = x - shift
+    with np.errstate(divide="ignore"):
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+# ---- im2col / col2im ----------------------------------------------------------------------------
+
+def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    """Output length of a sliding window along one axis (PyTorch's floor formula)."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _window_slices(offset: int, count: int, stride: int) -> slice:
+    return slice(offset, offset + stride * (count - 1) + 1, stride)
+
+
+def im2col_array(x: np.ndarray, kernel_size: tuple, stride: tuple, padding: tuple,
+                 dilation: tuple) -> np.ndarray:
+    """(N, C, H, W) -> (N, C*kh*kw, OH*OW): every kernel-sized patch as a column (torch unfold)."""
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    oh = conv_output_size(h, kh, sh, ph, dh)
+    ow = conv_output_size(w, kw, sw, pw, dw)
+    if ph or pw:
+        x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    cols = np.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, i, j] = x[:, :, _window_slices(i * dh, oh, sh), _window_slices(j * dw, ow, sw)]
+    return cols.reshape(n, c * kh * kw, oh * ow)
+
+
+def col2im_array(cols: np.ndarray, output_size: tuple, kernel_size: tuple, stride: tuple,
+                 padding: tuple, dilation: tuple) -> np.ndarray:
+    """(N, C*kh*kw, OH*OW) -> (N, C, H, W), overlapping patches summed (torch fold)."""
+    h, w = output_size
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    oh = conv_output_size(h, kh, sh, ph, dh)
+    ow = conv_output_size(w, kw, sw, pw, dw)
+    n = cols.shape[0]
+    c = cols.shape[1] // (kh * kw)
+    patches = cols.reshape(n, c, kh, kw, oh, ow)
+    out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, _window_slices(i * dh, oh, sh), _window_slices(j * dw, ow, sw)] += patches[:, :, i, j]
+    return out[:, :, ph:ph + h, pw:pw + w]
+
+
+class Im2Col(Op):
+    """Sliding patches of an NCHW input as columns; vjp is col2im (sums patches back)."""
+    name = "im2col"
+
+    def forward(x, kernel_size, stride, padding, dilation):
+        return im2col_array(x, kernel_size, stride, padding, dilation)
+
+    def vjp(xp, needs, g, out, x, kernel_size, stride, padding, dilation):
+        return (xp.col2im(g, x.shape[2:], kernel_size, stride, padding, dilation),)
+
+
+class Col2Im(Op):
+    """Columns summed back into an NCHW image; vjp is im2col."""
+    name = "col2im"
+
+    def forward(cols, output_size, kernel_size, stride, padding, dilation):
+        return col2im_array(cols, output_size, kernel_size, stride, padding, dilation)
+
+    def vjp(xp, needs, g, out, cols, output_size, kernel_size, stride, padding, dilation):
+        return (xp.im2col(g, kernel_size, stride, padding, dilation),)
+
+
+def im2col(x: Any, kernel_size: tuple, stride: tuple = (1, 1), padding: tuple = (0, 0),
+           dilation: tuple = (1, 1)) -> Tensor:
+    """(N, C, H, W) -> (N, C*kh*kw, L) patches as columns (all arguments are (h, w) pairs)."""
+    attrs = {"kernel_size": tuple(kernel_size), "stride": tuple(stride), "padding": tuple(padding),
+             "dilation": tuple(dilation)}
+    return apply(Im2Col, (_as_tensor(x),), attrs)
+
+
+def col2im(cols: Any, output_size: tuple, kernel_size: tuple, stride: tuple = (1, 1),
+           padding: tuple = (0, 0), dilation: tuple = (1, 1)) -> Tensor:
+    """(N, C*kh*kw, L) -> (N, C, H, W) with overlapping patches summed (the adjoint of im2col)."""
+    attrs = {"output_size": tuple(int(n) for n in output_size), "kernel_size": tuple(kernel_size),
+             "stride": tuple(stride), "padding": tuple(padding), "dilation": tuple(dilation)}
+    return apply(Col2Im, (_as_tensor(cols),), attrs)
+
+
+# ---- softmax cross entropy --------------------------------------------------------------------
+
+class SoftmaxCrossEntropy(Op):
+    """loss_i = -sum_c A_ic log_softmax(x)_ic for logits x (M, C) and coefficients A (M, C), summed
+    and divided by `divisor` when `reduce`, else per row (M,).
+
+    Integer targets, class weights and label smoothing are all folded into A, so one op covers
+    every form of cross entropy. d/dx = (rowsum(A) softmax(x) - A) g, d/dA = -log_softmax(x) g.
+    """
+    name = "softmax_cross_entropy"
+
+    def forward(logits, coefficients, divisor, reduce):
+        log_probs = _log_softmax_array(logits, axis=1)
+        with np.errstate(invalid="ignore"):
+            weighted = np.where(coefficients != 0, coefficients * log_probs, 0)
+        rows = -np.sum(weighted, axis=1)
+        if reduce:
+            return np.asarray(np.sum(rows) / divisor, dtype=logits.dtype)
+        return rows.astype(logits.dtype, copy=False)
+
+    def vjp(xp, needs, g, out, logits, coefficients, divisor, reduce):
+        scale = g / divisor if reduce else xp.reshape(g, (-1, 1))
+        grad_logits = grad_coefficients = None
+        if needs[0]:
+            row_total = xp.sum(coefficients, axis=1, keepdims=True)
+            grad_logits = scale * (row_total * xp.softmax(logits, axis=1) - coefficients)
+        if needs[1]:
+            grad_coefficients = -scale * xp.log_softmax(logits, axis=1)
+        return grad_logits, grad_coefficients
+
+
+def softmax_cross_entropy(logits: Any, coefficients: Any, divisor: float = 1.0,
+                          reduce: bool = True) -> Tensor:
+    """Fused -sum(A * log_softmax(logits, 1)) for logits (M, C) and coefficients A (M, C)."""
+    return apply(SoftmaxCrossEntropy, (_as_tensor(logits), coefficients),
+                 {"divisor": float(divisor), "reduce": bool(reduce)})
+
+
+# ---- binary cross entropy on probabilities ------------------------------------------------------
+
+_BCE_EPSILON = 1e-12
+
+
+class BinaryCrossEntropy(Op):
+    """-(y log p + (1 - y) log(1 - p)) elementwise, each log clamped to >= -100 (PyTorch);
+    d/dp = (p - y) / max(p (1 - p), 1e-12), d/dy = log(1 - p) - log(p) (clamped likewise)."""
+    name = "binary_cross_entropy"
+
+    def forward(probabilities, target):
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(probabilities), -100)
+            log_not_p = np.maximum(np.log1p(-probabilities), -100)
+        return -(target * log_p + (1 - target) * log_not_p)
+
+    def vjp(xp, needs, g, out, probabilities, target):
+        grad_p = grad_target = None
+        if needs[0]:
+            denominator = xp.maximum(probabilities * (1 - probabilities), _BCE_EPSILON)
+            grad_p = g * (probabilities - target) / denominator
+        if needs[1]:
+            with np.errstate(divide="ignore"):
+                log_p = xp.maximum(xp.log(probabilities), -100.0)
+                log_not_p = xp.maximum(xp.log1p(-probabilities), -100.0)
+            grad_target = g * (log_not_p - log_p)
+        return grad_p, grad_target
+
+
+def binary_cross_entropy_elementwise(probabilities: Any, target: Any) -> Tensor:
+    """Elementwise binary cross entropy of probabilities in [0, 1] (logs clamped at -100)."""
+    return apply(BinaryCrossEntropy, (_as_tensor(probabilities), target))
+
+
+# ---- embedding lookup ---------------------------------------------------------------------------
+
+class EmbeddingLookup(Op):
+    """weight[indices]; the gradient scatter-adds rows (repeats accumulate), skipping padding_idx."""
+    name = "embedding"
+
+    def forward(weight, indices, padding_idx):
+        return weight[indices]
+
+    def vjp(xp, needs, g, out, weight, indices, padding_idx):
+        if padding_idx is not None:
+            keep = (indices != padding_idx)[..., None].astype(weight.dtype)
+            g = g * keep
+        return (xp.index_scatter(g, weight.shape, indices),)
+
+
+def embedding_lookup(weight: Any, indices: np.ndarray, padding_idx: int | None = None) -> Tensor:
+    """Rows of weight (V, D) at integer indices (any shape) -> (*indices.shape, D)."""
+    return apply(EmbeddingLookup, (_as_tensor(weight),), {"indices": indices, "padding_idx": padding_idx})
+
+
+array_namespace.im2col = im2col_array
+array_namespace.col2im = col2im_array
+if not hasattr(array_namespace, "softmax"):
+    array_namespace.softmax = _softmax_array
+if not hasattr(array_namespace, "log_softmax"):
+    array_namespace.log_softmax = _log_softmax_array
+
+__all__ = ["im2col", "col2im", "softmax_cross_entropy", "binary_cross_entropy_elementwise",
+           "embedding_lookup", "conv_output_size"]
