@@ -22,3 +22,5 @@ float32 = "float32"
 float64 = "float64"
 
 __version__ = "0.1.0"
+from .tape import Tape, TracerWarning, replayable
+from .replay import TracedFunction, trace

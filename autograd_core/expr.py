@@ -139,15 +139,13 @@ def _validate(node: ast.AST, variables: list[str]) -> None:
         return
     if isinstance(node, ast.BinOp):
         if type(node.op) not in _BINARY_OPS:
-            raise ExpressionError(f"operator {_OPERATOR_SYMBOLS.get(type(node.op), type(node.op).__name__)!r} "
-                                  "is not supported (use + - * / **)")
+            raise ExpressionError(f"operator {_operator_symbol(node.op)!r} is not supported (use + - * / **)")
         _validate(node.left, variables)
         _validate(node.right, variables)
         return
     if isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
-            raise ExpressionError(f"operator {_OPERATOR_SYMBOLS.get(type(node.op), type(node.op).__name__)!r} "
-                                  "is not supported (use + - * / **)")
+            raise ExpressionError(f"operator {_operator_symbol(node.op)!r} is not supported (use + - * / **)")
         _validate(node.operand, variables)
         return
     if isinstance(node, ast.Call):
@@ -155,6 +153,10 @@ def _validate(node: ast.AST, variables: list[str]) -> None:
         return
     description = _DESCRIPTIONS.get(type(node), type(node).__name__)
     raise ExpressionError(f"{description} not allowed: {_snippet(node)}")
+
+
+def _operator_symbol(operator: ast.AST) -> str:
+    return _OPERATOR_SYMBOLS.get(type(operator), type(operator).__name__)
 
 
 def _validate_call(node: ast.Call, variables: list[str]) -> None:

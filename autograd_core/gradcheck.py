@@ -70,8 +70,8 @@ def gradcheck(f: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5, r
             worst = np.unravel_index(int(np.nanargmax(np.where(np.isfinite(error), error, np.inf))),
                                      error.shape)
             message = (f"gradcheck: gradient of input {i} (shape {values[i].shape}) is wrong at "
-                       f"element {tuple(int(j) for j in worst)}: analytic {grad.data[worst]!r} vs "
-                       f"numeric {numeric[worst]!r}")
+                       f"element {tuple(int(j) for j in worst)}: analytic {float(grad.data[worst])!r} vs "
+                       f"numeric {float(numeric[worst])!r}")
             if raise_exception:
                 raise GradcheckError(message)
             return False

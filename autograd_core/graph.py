@@ -43,6 +43,7 @@ class Op:
 
     name: str = "op"
     save_output: bool = False
+    differentiable: bool = True
 
     @staticmethod
     def forward(*arrays: Any, **attrs: Any) -> np.ndarray:
@@ -202,6 +203,21 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
     return result
 
 
+def apply_nondifferentiable(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
+    """Runs an op with no gradient (comparisons, argmax, sign): the result never requires grad,
+    but open tapes still record it, so a traced program recomputes it from new inputs."""
+    arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+    try:
+        out = op.forward(*arrays, **attrs) if attrs else op.forward(*arrays)
+    except (ValueError, IndexError, TypeError) as exc:
+        raise _forward_error(op, arrays, attrs, exc) from None
+    result = Tensor._wrap(out)
+    if active_tapes:
+        for tape in active_tapes:
+            tape._record(op, inputs, attrs, result)
+    return result
+
+
 def _forward_error(op: type[Op], arrays: list, attrs: dict | None, exc: Exception) -> Exception:
     message = op.explain_error(*arrays, **(attrs or {}))
     if message is None:
@@ -218,6 +234,8 @@ def _forward_error(op: type[Op], arrays: list, attrs: dict | None, exc: Exceptio
 
 def _check_finite(value: Any, op: type[Op], phase: str, node: Node | None) -> None:
     array = value.data if isinstance(value, Tensor) else value
+    if isinstance(array, np.generic):  # a vjp on 0-d arrays may return a numpy scalar
+        array = np.asarray(array)
     if isinstance(array, np.ndarray) and array.dtype.kind in "fc" and not np.isfinite(array).all():
         kind = "nan" if np.isnan(array).any() else "inf"
         where = node.created_at if node is not None and node.created_at else _user_location()
@@ -317,6 +335,9 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
     """
     from . import ops as tensor_namespace
 
+    if active_tapes and accumulate:
+        for tape in active_tapes:
+            tape._record_backward(roots, grads, retain_graph, create_graph, inputs)
     pending: dict = {}
     leaf_grads: dict = {}
     wanted = None if inputs is None else {id(t): t for t in inputs}

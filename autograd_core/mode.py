@@ -32,6 +32,12 @@ class _GradMode:
 
     enabled: bool
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        # bare decorator use, `@no_grad` without parentheses (as PyTorch allows): wrap the function
+        if cls is not set_grad_enabled and len(args) == 1 and not kwargs and callable(args[0]):
+            return super().__new__(cls)(args[0])
+        return super().__new__(cls)
+
     def __enter__(self) -> None:
         self._previous = state.grad_enabled
         state.grad_enabled = self.enabled

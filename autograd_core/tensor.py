@@ -269,25 +269,36 @@ class Tensor:
                 f"({'leaf' if self.is_leaf else 'non-leaf'}, shape {self.shape}); use an out-of-place "
                 "op, or wrap parameter updates in `with no_grad():`")
         other_data = other.data if isinstance(other, Tensor) else other
-        try:
+        if isinstance(fn, np.ufunc):
+            self._check_inplace_operand(other_data, op_name, fn)
+            _record_inplace(self, other, fn)
+            fn(self.data, other_data, out=self.data)
+        else:
             result = fn(self.data, other_data)
-        except ValueError as exc:
-            from .errors import ShapeError
-
-            raise ShapeError(f"{op_name}: cannot update shape {self.shape} in place with shape "
-                             f"{np.shape(other_data)}: {exc}") from None
-        if result.dtype != self.data.dtype:
-            raise DTypeError(f"{op_name}: result dtype {result.dtype} cannot be stored in place in a "
-                             f"{self.dtype} tensor")
-        if result.shape != self.data.shape:
-            from .errors import ShapeError
-
-            raise ShapeError(f"{op_name}: result shape {result.shape} does not match the tensor's "
-                             f"shape {self.shape}")
-        self.data[...] = result
+            _record_inplace(self, other, fn)
+            self.data[...] = result
         self._version += 1
         INPLACE_UPDATES[0] += 1
         return self
+
+    def _check_inplace_operand(self, other: Any, op_name: str, fn: np.ufunc) -> None:
+        """Shape and dtype checks done before an in-place update, so a failure changes nothing."""
+        from .errors import ShapeError
+
+        try:
+            shape = np.broadcast_shapes(self.data.shape, np.shape(other))
+        except ValueError:
+            raise ShapeError(f"{op_name}: cannot update shape {self.shape} in place with shape "
+                             f"{np.shape(other)}") from None
+        if shape != self.data.shape:
+            raise ShapeError(f"{op_name}: result shape {shape} does not match the tensor's shape "
+                             f"{self.shape}")
+        result_dtype = np.result_type(self.data, other)
+        if fn is np.true_divide and result_dtype.kind in "iub":
+            result_dtype = np.dtype(np.float64)
+        if not np.can_cast(result_dtype, self.data.dtype, casting="same_kind"):
+            raise DTypeError(f"{op_name}: result dtype {result_dtype} cannot be stored in place in a "
+                             f"{self.dtype} tensor")
 
     def __iadd__(self, other: Any) -> Tensor:
         return self._inplace(other, "iadd", np.add)
@@ -404,6 +415,13 @@ class Tensor:
             raise UnsupportedError("iteration over a 0-d tensor")
         for i in range(self.data.shape[0]):
             yield self[i]
+
+
+def _record_inplace(target: Tensor, operand: Any, fn: Callable) -> None:
+    from . import graph
+
+    for tape in graph.active_tapes:
+        tape._record_inplace(target, operand, fn)
 
 
 def _warn_if_tracing(tensor: Tensor, what: str) -> None:

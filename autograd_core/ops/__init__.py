@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
-from ..graph import apply
+from ..graph import Op, apply, apply_nondifferentiable
 from ..tensor import Tensor
 from . import elementwise as E
 from . import linalg as L
@@ -109,9 +109,19 @@ sigmoid = _unary(E.Sigmoid)
 relu = _unary(E.Relu)
 
 
+def _nondifferentiable_op(name: str, fn: Any) -> type[Op]:
+    """An Op class for a function with no gradient (recorded by tapes, never by backward)."""
+    return type(name.title().replace("_", ""), (Op,), {
+        "name": name, "differentiable": False, "forward": staticmethod(fn),
+        "__doc__": f"{name}: not differentiable; recorded so traced programs recompute it."})
+
+
+_SIGN = _nondifferentiable_op("sign", np.sign)
+
+
 def sign(x: Any) -> Tensor:
     """sign(x), not differentiable (its derivative is 0 almost everywhere)."""
-    return Tensor._wrap(np.sign(_tensor(x).data))
+    return apply_nondifferentiable(_SIGN, (_tensor(x),))
 
 
 def square(x: Any) -> Tensor:
@@ -157,10 +167,11 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Picks a where condition holds, else b (all broadcast)."""
-    cond = np.asarray(_plain(condition))
-    if cond.dtype != bool:
-        cond = cond.astype(bool)
-    return apply(E.Where, (cond, a, b))
+    if not isinstance(condition, Tensor):
+        condition = np.asarray(condition)
+    if condition.dtype != bool:
+        condition = ne(condition, 0)
+    return apply(E.Where, (condition, a, b))
 
 
 def astype(x: Any, dtype: Any) -> Tensor:
@@ -188,12 +199,12 @@ def ones_like(x: Any, **kwargs: Any) -> Tensor:
 # ---- comparisons and logic (not differentiable) -------------------------------------------------
 
 def _compare(ufunc, name):
+    op = _nondifferentiable_op(name, ufunc)
+    op.explain_error = staticmethod(lambda a, b: f"{name}: shapes {np.shape(a)} and {np.shape(b)} "
+                                    "cannot be broadcast together")
+
     def fn(a: Any, b: Any) -> Tensor:
-        try:
-            return Tensor._wrap(ufunc(_plain(a), _plain(b)))
-        except ValueError:
-            raise ShapeError(f"{name}: shapes {np.shape(_plain(a))} and {np.shape(_plain(b))} cannot "
-                             "be broadcast together") from None
+        return apply_nondifferentiable(op, (a, b))
 
     fn.__name__ = name
     fn.__doc__ = f"Elementwise {name}; returns a bool tensor that does not require grad."
@@ -211,28 +222,34 @@ logical_or = _compare(np.logical_or, "logical_or")
 logical_xor = _compare(np.logical_xor, "logical_xor")
 
 
+_LOGICAL_NOT = _nondifferentiable_op("logical_not", np.logical_not)
+_ISFINITE = _nondifferentiable_op("isfinite", np.isfinite)
+_ARGMAX = _nondifferentiable_op("argmax", np.argmax)
+_ARGMIN = _nondifferentiable_op("argmin", np.argmin)
+
+
 def logical_not(x: Any) -> Tensor:
-    return Tensor._wrap(np.logical_not(_plain(x)))
+    return apply_nondifferentiable(_LOGICAL_NOT, (x,))
 
 
 def isfinite(x: Any) -> Tensor:
-    return Tensor._wrap(np.isfinite(_plain(x)))
+    return apply_nondifferentiable(_ISFINITE, (x,))
 
 
 def argmax(x: Any, axis: int | None = None, keepdims: bool = False, dim: int | None = None) -> Tensor:
     """Index of the largest element (over all elements when axis is None); not differentiable."""
-    data = _tensor(x).data
+    x = _tensor(x)
     axis = _axis_arg(axis, dim)
-    normalize_axis(axis, data.ndim, "argmax")
-    return Tensor._wrap(np.argmax(data, axis=axis, keepdims=keepdims))
+    normalize_axis(axis, x.ndim, "argmax")
+    return apply_nondifferentiable(_ARGMAX, (x,), {"axis": axis, "keepdims": keepdims})
 
 
 def argmin(x: Any, axis: int | None = None, keepdims: bool = False, dim: int | None = None) -> Tensor:
     """Index of the smallest element; not differentiable."""
-    data = _tensor(x).data
+    x = _tensor(x)
     axis = _axis_arg(axis, dim)
-    normalize_axis(axis, data.ndim, "argmin")
-    return Tensor._wrap(np.argmin(data, axis=axis, keepdims=keepdims))
+    normalize_axis(axis, x.ndim, "argmin")
+    return apply_nondifferentiable(_ARGMIN, (x,), {"axis": axis, "keepdims": keepdims})
 
 
 # ---- reductions -----------------------------------------------------------------------------------

@@ -102,7 +102,8 @@ class Pow(Op):
     def vjp(xp, needs, g, out, a, b):
         grad_a = grad_b = None
         if needs[0]:
-            grad_a = xp.where(b == 0, 0.0, g * b * a ** (b - 1))
+            with np.errstate(invalid="ignore", divide="ignore"):  # 0 ** -1 where b == 0 is masked
+                grad_a = xp.where(b == 0, 0.0, g * b * a ** (b - 1))
         if needs[1]:
             # a mask, not differentiated: computed on the raw arrays, so a numpy base with a
             # Tensor exponent (ndarray ** t under create_graph) works too

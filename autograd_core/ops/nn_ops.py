@@ -134,7 +134,8 @@ class SoftmaxCrossEntropy(Op):
             weighted = np.where(coefficients != 0, coefficients * log_probs, 0)
         rows = -np.sum(weighted, axis=1)
         if reduce:
-            return np.asarray(np.sum(rows) / divisor, dtype=logits.dtype)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.asarray(np.sum(rows) / divisor, dtype=logits.dtype)
         return rows.astype(logits.dtype, copy=False)
 
     def vjp(xp, needs, g, out, logits, coefficients, divisor, reduce):

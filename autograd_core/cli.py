@@ -1,0 +1,556 @@
+"""The `autograd-core` command: `train` an MLP on a toy dataset, or print the `grad` of an expression.
+
+Every failure is one line on stderr and a non-zero exit status (2 for usage errors, 1 for the rest),
+never a traceback (set AUTOGRAD_CORE_DEBUG=1 to see one for an internal error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn, Sequence
+
+import numpy as np
+
+PROG = "autograd-core"
+DATASETS = ("spirals", "moons", "circles", "xor", "digits")
+ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GELU",
+               "leaky_relu": "LeakyReLU"}
+OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
+DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 0.01, "adamw": 0.01, "rmsprop": 0.005}
+METRICS_COLUMNS = ("epoch", "loss", "train_acc", "val_acc", "lr", "seconds")
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit status 2)."""
+
+
+class CommandError(Exception):
+    """The command could not do its job with valid input (exit status 1)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are a single line on stderr (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument parsing
+# ---------------------------------------------------------------------------------------------
+
+def _hidden_sizes(text: str) -> tuple[int, ...]:
+    """'64,64' -> (64, 64): comma-separated positive layer widths."""
+    parts = [part.strip() for part in text.split(",")]
+    if not all(part.isdigit() and int(part) > 0 for part in parts):
+        raise argparse.ArgumentTypeError(
+            f"invalid value {text!r}: expected comma-separated positive integers, e.g. 64,64")
+    return tuple(int(part) for part in parts)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a positive integer")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a non-negative integer")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a positive number")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of `autograd-core` and its `train` and `grad` subcommands."""
+    from . import __version__
+
+    parser = _Parser(prog=PROG, description="Train a small network, or differentiate an expression, "
+                                            "with the autograd_core engine.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="{train,grad}", parser_class=_Parser)
+
+    train = commands.add_parser(
+        "train", help="train an MLP on a toy dataset and write the model, metrics and diagrams",
+        description="Train an MLP (built from nn) on a toy dataset; writes model.npz, metrics.csv, "
+                    "graph.svg (graph.dot without Graphviz) and, with matplotlib, loss.png and "
+                    "decision_boundary.png to --out.")
+    train.add_argument("--dataset", choices=DATASETS, default="spirals", help="default: spirals")
+    train.add_argument("--samples", type=_positive_int, default=600,
+                       help="samples to generate for the 2-D datasets (default: 600)")
+    train.add_argument("--hidden", type=_hidden_sizes, default=(64, 64), metavar="W1,W2,...",
+                       help="hidden layer widths (default: 64,64)")
+    train.add_argument("--activation", choices=tuple(ACTIVATIONS), default="relu", help="default: relu")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default: adam")
+    train.add_argument("--lr", type=_positive_float, default=None,
+                       help="learning rate (default: 0.01 for adam/adamw, 0.1 sgd, 0.05 momentum, "
+                            "0.005 rmsprop)")
+    train.add_argument("--epochs", type=_positive_int, default=100, help="default: 100")
+    train.add_argument("--batch-size", type=_positive_int, default=32, help="default: 32")
+    train.add_argument("--seed", type=_non_negative_int, default=0,
+                       help="seeds data, split, init and shuffling (default: 0)")
+    train.add_argument("--out", type=Path, default=None, help="output directory (default: runs/<timestamp>/)")
+    train.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="default: float32")
+
+    grad = commands.add_parser(
+        "grad", help="value, gradient (and Hessian) of an expression at a point",
+        description="Differentiate EXPR, e.g. \"x*sin(y) + x**2\", at the point given by --at. Allowed: "
+                    "numbers, variables, + - * / **, parentheses, pi, e and the functions "
+                    "sin cos tan exp log log1p sqrt tanh sigmoid relu abs softplus gelu sum mean. "
+                    "Array values (--at x=[1,2,3]) give elementwise values and the gradient of the sum "
+                    "of the expression. An EXPR starting with '-' needs a leading space: \" -x**2\".")
+    grad.add_argument("expression", metavar="EXPR")
+    grad.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE",
+                      help="variable values: numbers, or lists of numbers like [1,2,3]")
+    grad.add_argument("--graph", type=Path, default=None, metavar="FILE",
+                      help="draw the computation graph to FILE (.svg, .png, .pdf or .dot)")
+    grad.add_argument("--hessian", action="store_true", help="also print the Hessian")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        if args.command == "train":
+            run_train(args)
+        else:
+            run_grad(args)
+    except UsageError as exc:
+        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except CommandError as exc:
+        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # noqa: BLE001 (the promise is: no traceback)
+        if os.environ.get("AUTOGRAD_CORE_DEBUG"):
+            raise
+        message = " ".join(str(exc).split())
+        print(f"{PROG} {args.command}: internal error: {type(exc).__name__}: {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# train
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class _Split:
+    """Train and validation arrays of one dataset."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    class_count: int
+
+
+def _load_dataset(name: str, samples: int, seed: int, dtype: str) -> _Split:
+    from nn import datasets
+
+    try:
+        if name == "spirals":
+            X, y = datasets.spirals(n_samples=samples, noise=0.2, seed=seed)
+        elif name == "digits":
+            X, y = datasets.digits()
+        else:
+            X, y = getattr(datasets, name)(n_samples=samples, noise=0.1, seed=seed)
+    except ImportError as exc:
+        raise CommandError(str(exc)) from None
+    if len(X) < 5:
+        raise UsageError(f"--samples {samples} is too few to split into train and validation sets")
+    X_train, X_val, y_train, y_val = datasets.train_test_split(X, y, test_size=0.2, seed=seed)
+    return _Split(X_train.astype(dtype), y_train, X_val.astype(dtype), y_val, int(y.max()) + 1)
+
+
+def _build_model(input_size: int, hidden: tuple[int, ...], activation: str, class_count: int) -> Any:
+    import nn
+
+    layers: list = []
+    width = input_size
+    for size in hidden:
+        layers += [nn.Linear(width, size), getattr(nn, ACTIVATIONS[activation])()]
+        width = size
+    layers.append(nn.Linear(width, class_count))
+    return nn.Sequential(*layers)
+
+
+def _make_optimizer(name: str, parameters: list, lr: float) -> Any:
+    import optim
+
+    if name == "sgd":
+        return optim.SGD(parameters, lr=lr)
+    if name == "momentum":
+        return optim.SGD(parameters, lr=lr, momentum=0.9)
+    if name == "adam":
+        return optim.Adam(parameters, lr=lr)
+    if name == "adamw":
+        return optim.AdamW(parameters, lr=lr)
+    return optim.RMSprop(parameters, lr=lr)
+
+
+def _accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:
+    import autograd_core as ag
+
+    with ag.no_grad():
+        logits = model(ag.tensor(X, dtype=X.dtype))
+    return float(np.mean(np.argmax(logits.data, axis=1) == y))
+
+
+def _loss(model: Any, X: np.ndarray, y: np.ndarray) -> Any:
+    import autograd_core as ag
+    from nn import functional
+
+    return functional.cross_entropy(model(ag.tensor(X, dtype=X.dtype)), ag.tensor(y))
+
+
+def _output_directory(out: Path | None) -> Path:
+    if out is not None:
+        directory = out
+    else:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        directory = Path("runs") / stamp
+        suffix = 1
+        while directory.exists():
+            directory = Path("runs") / f"{stamp}-{suffix}"
+            suffix += 1
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(f"cannot create output directory {str(directory)!r}: {exc.strerror}") from None
+    return directory
+
+
+def run_train(args: argparse.Namespace) -> None:
+    """Trains the MLP described by `args`, prints a summary and writes the run's files."""
+    import autograd_core as ag
+
+    try:
+        import nn
+        import optim  # noqa: F401 (checked here so a missing package is one clear error)
+    except ImportError as exc:
+        raise CommandError(f"training needs the nn and optim packages of autograd-core: {exc}") from None
+    lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
+    previous_dtype = ag.get_default_dtype()
+    ag.set_default_dtype(args.dtype)
+    try:
+        np.random.seed(args.seed % 2**32)
+        if hasattr(nn, "init") and hasattr(nn.init, "manual_seed"):
+            nn.init.manual_seed(args.seed)
+        split = _load_dataset(args.dataset, args.samples, args.seed, args.dtype)
+        model = _build_model(split.X_train.shape[1], args.hidden, args.activation, split.class_count)
+        optimizer = _make_optimizer(args.optimizer, list(model.parameters()), lr)
+        directory = _output_directory(args.out)
+        history = _fit(model, optimizer, split, args)
+        written = _write_outputs(directory, model, split, history, args)
+    finally:
+        ag.set_default_dtype(previous_dtype)
+    _print_summary(model, split, history, args, lr, directory, written)
+
+
+def _fit(model: Any, optimizer: Any, split: _Split, args: argparse.Namespace) -> list[dict]:
+    """The training loop with a tqdm bar; returns one metrics row per epoch."""
+    from tqdm import tqdm
+
+    from nn.data import DataLoader
+
+    loader = DataLoader(split.X_train, split.y_train, batch_size=args.batch_size, shuffle=True,
+                        generator=args.seed)
+    history: list[dict] = []
+    start = time.perf_counter()
+    progress = tqdm(range(1, args.epochs + 1), desc=f"train {args.dataset}", unit="epoch",
+                    file=sys.stderr, dynamic_ncols=True)
+    for epoch in progress:
+        model.train()
+        total_loss = 0.0
+        for X_batch, y_batch in loader:
+            loss = _loss(model, X_batch, y_batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total_loss += float(loss.item()) * len(y_batch)
+        epoch_loss = total_loss / len(split.y_train)
+        if not math.isfinite(epoch_loss):
+            progress.close()
+            raise CommandError(f"the loss became {epoch_loss} at epoch {epoch}: lower --lr "
+                               f"(now {optimizer.param_groups[0]['lr']:g})")
+        model.eval()
+        row = {"epoch": epoch, "loss": epoch_loss,
+               "train_acc": _accuracy(model, split.X_train, split.y_train),
+               "val_acc": _accuracy(model, split.X_val, split.y_val),
+               "lr": optimizer.param_groups[0]["lr"], "seconds": time.perf_counter() - start}
+        history.append(row)
+        progress.set_postfix(loss=f"{epoch_loss:.4f}", acc=f"{row['train_acc']:.3f}",
+                             val_acc=f"{row['val_acc']:.3f}")
+    progress.close()
+    return history
+
+
+def _write_metrics(path: Path, history: list[dict]) -> None:
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(METRICS_COLUMNS)
+        for row in history:
+            writer.writerow([row["epoch"], f"{row['loss']:.6f}", f"{row['train_acc']:.4f}",
+                             f"{row['val_acc']:.4f}", f"{row['lr']:g}", f"{row['seconds']:.3f}"])
+
+
+def _write_outputs(directory: Path, model: Any, split: _Split, history: list[dict],
+                   args: argparse.Namespace) -> list[str]:
+    """model.npz, metrics.csv, the step diagram and the optional plots; returns the file names."""
+    import nn
+
+    nn.save(model, directory / "model.npz")
+    _write_metrics(directory / "metrics.csv", history)
+    written = ["model.npz", "metrics.csv", _draw_training_step(directory, model, split, args)]
+    written += _plot(directory, model, split, history)
+    return written
+
+
+def _draw_training_step(directory: Path, model: Any, split: _Split, args: argparse.Namespace) -> str:
+    """graph.svg: the graph of one training step on a batch, colored by gradient norm (graph.dot
+    when Graphviz is not installed)."""
+    from . import viz
+
+    batch = slice(0, args.batch_size)
+    model.train()
+    loss = _loss(model, split.X_train[batch], split.y_train[batch])
+    title = f"one training step (batch of {len(split.y_train[batch])}); color = |grad| of each tensor"
+    path = viz.save_graph(directory / "graph.svg", loss, params=model, color_by="grad_norm", title=title,
+                          fallback_dot=True)
+    if path.suffix == ".dot":
+        print(f"{PROG} train: note: Graphviz's dot program is not installed, wrote {path.name} instead of "
+              f"graph.svg ({viz.INSTALL_HINT})", file=sys.stderr)
+    return path.name
+
+
+def _plot(directory: Path, model: Any, split: _Split, history: list[dict]) -> list[str]:
+    """loss.png and, for 2-D data, decision_boundary.png, when matplotlib is installed."""
+    try:
+        import matplotlib
+    except ImportError:
+        return []
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [row["epoch"] for row in history]
+    figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4))
+    loss_axes.plot(epochs, [row["loss"] for row in history])
+    loss_axes.set(xlabel="epoch", ylabel="training loss", yscale="log", title="loss")
+    accuracy_axes.plot(epochs, [row["train_acc"] for row in history], label="train")
+    accuracy_axes.plot(epochs, [row["val_acc"] for row in history], label="validation")
+    accuracy_axes.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02), title="accuracy")
+    accuracy_axes.legend()
+    figure.tight_layout()
+    figure.savefig(directory / "loss.png", dpi=100)
+    plt.close(figure)
+    written = ["loss.png"]
+    if split.X_train.shape[1] == 2:
+        _plot_decision_boundary(directory / "decision_boundary.png", model, split, plt)
+        written.append("decision_boundary.png")
+    return written
+
+
+def _plot_decision_boundary(path: Path, model: Any, split: _Split, plt: Any) -> None:
+    X = np.concatenate([split.X_train, split.X_val])
+    low, high = X.min(axis=0) - 0.3, X.max(axis=0) + 0.3
+    xs, ys = np.meshgrid(np.linspace(low[0], high[0], 250), np.linspace(low[1], high[1], 250))
+    grid = np.column_stack([xs.ravel(), ys.ravel()]).astype(split.X_train.dtype)
+    import autograd_core as ag
+
+    with ag.no_grad():
+        predicted = np.argmax(model(ag.tensor(grid, dtype=grid.dtype)).data, axis=1).reshape(xs.shape)
+    figure, axes = plt.subplots(figsize=(6, 6))
+    levels = np.arange(split.class_count + 1) - 0.5
+    axes.contourf(xs, ys, predicted, levels=levels, cmap="Set3", alpha=0.8)
+    axes.scatter(split.X_train[:, 0], split.X_train[:, 1], c=split.y_train, cmap="tab10", s=12,
+                 vmin=0, vmax=9, edgecolors="k", linewidths=0.3, label="train")
+    axes.scatter(split.X_val[:, 0], split.X_val[:, 1], c=split.y_val, cmap="tab10", s=20, marker="^",
+                 vmin=0, vmax=9, edgecolors="k", linewidths=0.3, label="validation")
+    axes.set(title="decision boundary", xlabel="x0", ylabel="x1")
+    axes.legend(loc="upper right")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def _print_summary(model: Any, split: _Split, history: list[dict], args: argparse.Namespace, lr: float,
+                   directory: Path, written: list[str]) -> None:
+    last = history[-1]
+    parameter_count = sum(int(p.data.size) for p in model.parameters())
+    sizes = "-".join(str(n) for n in (split.X_train.shape[1], *args.hidden, split.class_count))
+    print(f"trained MLP {sizes} ({args.activation}, {args.optimizer} lr={lr:g}, {args.dtype}) on "
+          f"{args.dataset}: {len(split.y_train)} train / {len(split.y_val)} validation samples")
+    print(f"epochs {len(history)}, time {last['seconds']:.1f} s, parameters {parameter_count:,}")
+    print(f"final loss {last['loss']:.4f}, train accuracy {last['train_acc']:.1%}, "
+          f"validation accuracy {last['val_acc']:.1%}")
+    print(f"wrote {directory}{os.sep}: {', '.join(written)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# grad
+# ---------------------------------------------------------------------------------------------
+
+def _format_values(value: Any) -> str:
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim == 0:
+        return f"{array.item():.10g}"
+    return np.array2string(array, separator=", ", formatter={"float_kind": lambda v: f"{v:.10g}"},
+                           max_line_width=100)
+
+
+def _non_finite_kind(array: np.ndarray) -> str | None:
+    if np.isfinite(array).all():
+        return None
+    return "nan" if np.isnan(array).any() else "inf"
+
+
+def run_grad(args: argparse.Namespace) -> None:
+    """Prints the value, gradient and optional Hessian of args.expression at args.at."""
+    import autograd_core as ag
+
+    from . import expr
+
+    try:
+        expression = expr.parse_expression(args.expression)
+        values = expr.parse_assignments(args.at)
+    except expr.ExpressionError as exc:
+        raise UsageError(str(exc)) from None
+    missing = [name for name in expression.variables if name not in values]
+    if missing:
+        raise UsageError(f"variable {missing[0]!r} has no value: pass --at {missing[0]}=VALUE")
+    unused = [name for name in values if name not in expression.variables]
+    if unused:
+        raise UsageError(f"variable {unused[0]!r} does not appear in the expression")
+    names = list(values)
+    point = ", ".join(f"{name}={_format_values(values[name])}" for name in names)
+
+    leaves = {}
+    for name in names:
+        leaves[name] = ag.tensor(values[name], dtype="float64", requires_grad=True)
+        leaves[name].name = name
+    with np.errstate(all="ignore"):
+        try:
+            value = expression.evaluate(leaves)
+        except ag.AutogradError as exc:
+            raise UsageError(f"cannot evaluate at {point}: {exc}") from None
+        kind = _non_finite_kind(value.data)
+        if kind:
+            raise CommandError(f"the value is {kind} at {point} (division by zero, log of 0 or a negative "
+                               "number, or overflow?)")
+        scalar = value.size == 1
+        total = value if scalar else value.sum()
+        if total.requires_grad:
+            total.backward(retain_graph=True)
+        grads = {}
+        for name in names:
+            grad = leaves[name].grad
+            grads[name] = np.zeros_like(values[name]) if grad is None else np.asarray(grad.data)
+            kind = _non_finite_kind(grads[name])
+            if kind:
+                raise CommandError(f"the gradient with respect to {name} is {kind} at {point} "
+                                   "(the expression is not differentiable there)")
+        hessian = _hessian(expression, names, values, point) if args.hessian else None
+
+    print(f"f = {expression.text}")
+    if point:
+        print(f"at {point}")
+    if scalar:
+        print(f"f = {_format_values(value.data.reshape(()))}")
+        prefix = "df"
+    else:
+        print(f"f (elementwise) = {_format_values(value.data)}")
+        print("f is not a scalar: the gradient and Hessian are those of sum(f)")
+        prefix = "d(sum f)"
+    for name in names:
+        print(f"{prefix}/d{name} = {_format_values(grads[name])}")
+    if hessian is not None:
+        _print_hessian(hessian, names, values)
+    if args.graph is not None:
+        _draw_expression(args.graph, total, leaves)
+
+
+def _hessian(expression: Any, names: list[str], values: dict[str, np.ndarray], point: str) -> np.ndarray:
+    """The Hessian of sum(f) with respect to all variables' elements, flattened in argument order."""
+    import autograd_core as ag
+
+    sizes = [values[name].size for name in names]
+    offsets = np.cumsum([0, *sizes])
+    flat = np.concatenate([values[name].ravel() for name in names]).astype(np.float64)
+
+    def summed(vector: Any) -> Any:
+        variables = {name: ag.reshape(vector[int(offsets[i]):int(offsets[i + 1])], values[name].shape)
+                     for i, name in enumerate(names)}
+        return expression.evaluate(variables).sum()
+
+    matrix = np.asarray(ag.hessian(summed)(flat).data, dtype=np.float64)
+    kind = _non_finite_kind(matrix)
+    if kind:
+        raise CommandError(f"the Hessian is {kind} at {point} (the expression is not twice "
+                           "differentiable there)")
+    return matrix
+
+
+def _print_hessian(matrix: np.ndarray, names: list[str], values: dict[str, np.ndarray]) -> None:
+    labels = []
+    for name in names:
+        if values[name].ndim == 0:
+            labels.append(name)
+        else:
+            labels += [f"{name}[{','.join(map(str, index))}]" for index in np.ndindex(*values[name].shape)]
+    cells = [[f"{v:.10g}" for v in row] for row in matrix]
+    width = max(len(text) for text in labels + [c for row in cells for c in row])
+    print("hessian:")
+    print(" " * (width + 2) + "".join("  " + label.rjust(width) for label in labels))
+    for label, row in zip(labels, cells):
+        print(f"  {label.rjust(width)}" + "".join("  " + c.rjust(width) for c in row))
+
+
+def _draw_expression(path: Path, total: Any, leaves: dict) -> None:
+    from . import viz
+
+    try:
+        written = viz.save_graph(path, total, fallback_dot=True)
+    except viz.GraphvizRenderError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"cannot write {str(path)!r}: {exc.strerror}") from None
+    if written != path:
+        print(f"{PROG} grad: note: Graphviz's dot program is not installed, wrote {written} instead "
+              f"({viz.INSTALL_HINT})", file=sys.stderr)
+    print(f"graph: {written}")

@@ -1,0 +1,465 @@
+"""trace: run a function once under a Tape, then replay its recorded forward AND backward ops
+directly on numpy arrays, with no Tensor objects or graph nodes per op.
+
+The replay is generated Python source, one line per op (readable: `print(step.source)`):
+
+    v7 = F7(v3, v5, out=B7)          # forward: the op's own numpy function, output buffer reused
+    r7 = V7(g7, None, v3, v5)        # backward: the op's vjp, exactly as eager backward calls it
+    g3 = r7[0]                       # gradient routing, accumulation and broadcast fixes decided
+                                     # once at trace time instead of checked on every call
+
+Like torch.jit.trace and tinygrad's TinyJit, Python control flow is frozen as it ran while
+tracing; reading a traced value (item(), bool()) warns. Inputs are guarded by shape and dtype.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import graph
+from .errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
+from .tape import BackwardEvent, CallEvent, InplaceEvent, Tape, check_no_create_graph
+from .tensor import Tensor
+
+
+def trace(fn: Callable, *example_inputs: Any, params: Sequence[Tensor] | None = None,
+          retrace: bool = False, reuse_buffers: bool = True) -> TracedFunction:
+    """Runs `fn(*example_inputs)` once (a normal eager call, side effects included) under a Tape
+    and returns a callable that replays it: `result, grads = step(*inputs)`.
+
+    Array and Tensor arguments are the traced inputs (new values each call, same shapes and
+    dtypes); other arguments are frozen. `grads` are the gradients of the traced loss with respect
+    to `params` (default: every leaf that requires grad, in order of first use): the `.grad` that a
+    traced `backward()` left, or, when `fn` calls no backward, d result / d param computed by the
+    replay without touching `.grad`. With retrace=True a call with new shapes traces again.
+    """
+    return TracedFunction(fn, example_inputs, params, retrace, reuse_buffers)
+
+
+class TracedFunction:
+    """The callable returned by `trace`: guards, the generated program, and how to rebuild results."""
+
+    def __init__(self, fn: Callable, example_inputs: tuple, params: Sequence[Tensor] | None,
+                 retrace: bool, reuse_buffers: bool) -> None:
+        self.fn = fn
+        self.retrace = retrace
+        self.reuse_buffers = reuse_buffers
+        self.requested_params = None if params is None else list(params)
+        self._compiled: dict = {}
+        self._current = self._compile(example_inputs)
+        self.first_result = self._current.first_result
+
+    @property
+    def source(self) -> str:
+        """The generated replay program, as Python source."""
+        return self._current.source
+
+    @property
+    def tape(self) -> Tape:
+        """The tape recorded while tracing."""
+        return self._current.tape
+
+    def _compile(self, example_inputs: tuple) -> _Program:
+        program = _Program(self.fn, example_inputs, self.requested_params, self.reuse_buffers)
+        self._compiled[program.signature] = program
+        return program
+
+    def __call__(self, *inputs: Any) -> tuple:
+        program = self._current
+        arrays = program.check_inputs(inputs, raise_error=not self.retrace)
+        if arrays is None:
+            signature = _signature(inputs)
+            program = self._compiled.get(signature)
+            if program is None:
+                program = self._compile(inputs)
+                self._current = program
+                return program.first_result, program.first_grads()
+            self._current = program
+            arrays = program.check_inputs(inputs, raise_error=True)
+        return program.run(arrays)
+
+
+def _signature(inputs: tuple) -> tuple:
+    parts = []
+    for x in inputs:
+        if isinstance(x, (Tensor, np.ndarray)):
+            parts.append(("array", x.shape, str(x.dtype)))
+        else:
+            parts.append(("static", repr(x)))
+    return tuple(parts)
+
+
+class _Program:
+    """One traced signature: records fn, plans backward, generates and compiles the replay."""
+
+    def __init__(self, fn: Callable, example_inputs: tuple, params: list | None,
+                 reuse_buffers: bool) -> None:
+        self.signature = _signature(example_inputs)
+        self.tape = tape = Tape(persistent=True)
+        tape.tracing = True
+        self.placeholders: list[tuple[int, int]] = []
+        self.static_inputs: dict[int, Any] = {}
+        call_args = []
+        for position, x in enumerate(example_inputs):
+            if isinstance(x, (Tensor, np.ndarray)):
+                t = x if isinstance(x, Tensor) else Tensor._wrap(x)
+                self.placeholders.append((position, tape._value_id(t, "input")))
+                call_args.append(t)
+            else:
+                self.static_inputs[position] = x
+                call_args.append(x)
+        self.input_shapes = {position: (x.shape, x.dtype) for position, x in enumerate(example_inputs)
+                             if isinstance(x, (Tensor, np.ndarray))}
+        with tape:
+            result = fn(*call_args)
+        self.first_result = result
+        self.result_template, result_tensors = _flatten_result(result)
+        self.result_ids = []
+        for t in result_tensors:
+            number = tape._value_ids.get(id(t))
+            if number is None:
+                number = tape._value_id(t, "input")
+            self.result_ids.append(number)
+        self.params = params if params is not None else _default_params(tape)
+        self.calls_backward = any(isinstance(e, BackwardEvent) for e in tape.events)
+        self.implicit_gradient = not self.calls_backward and bool(self.params) and bool(
+            self.result_ids) and tape.values[self.result_ids[0]].size == 1
+        self.source, self.namespace = _Generator(self, reuse_buffers).generate()
+        code = compile(self.source, f"<trace of {getattr(fn, '__qualname__', 'fn')}>", "exec")
+        exec(code, self.namespace)
+        self._run = self.namespace["program"]
+
+    def check_inputs(self, inputs: tuple, raise_error: bool) -> list | None:
+        """The input arrays in placeholder order, or None (retrace) / an error when they differ
+        from the traced shapes, dtypes or frozen values."""
+        expected_count = len(self.input_shapes) + len(self.static_inputs)
+        if len(inputs) != expected_count:
+            if not raise_error:
+                return None
+            raise InvalidArgumentError(f"trace: expected {expected_count} inputs, got {len(inputs)}")
+        arrays = []
+        for position, _ in self.placeholders:
+            x = inputs[position]
+            data = x.data if isinstance(x, Tensor) else x
+            if not isinstance(data, np.ndarray):
+                data = np.asarray(data)
+            shape, dtype = self.input_shapes[position]
+            if data.shape != shape or data.dtype != dtype:
+                if not raise_error:
+                    return None
+                if data.shape != shape:
+                    raise ShapeError(f"trace: input {position} has shape {data.shape} but the trace "
+                                     f"was recorded with shape {shape}; pass retrace=True to trace "
+                                     "again for new shapes")
+                raise DTypeError(f"trace: input {position} has dtype {data.dtype} but the trace was "
+                                 f"recorded with dtype {dtype}")
+            arrays.append(data)
+        for position, value in self.static_inputs.items():
+            if not _same_static(inputs[position], value):
+                if not raise_error:
+                    return None
+                raise InvalidArgumentError(f"trace: input {position} was frozen as {value!r} while "
+                                           f"tracing, got {inputs[position]!r}; pass retrace=True")
+        return arrays
+
+    def run(self, arrays: list) -> tuple:
+        outputs, grads = self._run(arrays)
+        result = _rebuild_result(self.result_template, [np.array(o) for o in outputs])
+        return result, grads
+
+    def first_grads(self) -> list:
+        """The gradients of the tracing run itself (what a replay would have returned)."""
+        if self.implicit_gradient:
+            from .functional import _gradients
+
+            root = self.tape.values[self.result_ids[0]]
+            return _gradients(root, self.params, np.ones_like(root.data), create_graph=False)
+        return [p.grad for p in self.params]
+
+
+def _same_static(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:
+        return a is b
+
+
+def _default_params(tape: Tape) -> list:
+    seen, params = set(), []
+    for entry in tape.entries:
+        for x in entry.inputs:
+            if isinstance(x, Tensor) and x.requires_grad and x.grad_fn is None and id(x) not in seen:
+                seen.add(id(x))
+                params.append(x)
+    return params
+
+
+def _flatten_result(result: Any) -> tuple[Any, list]:
+    """A template of fn's return value with each Tensor replaced by its slot number."""
+    tensors: list = []
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, Tensor):
+            tensors.append(value)
+            return ("__tensor__", len(tensors) - 1)
+        if isinstance(value, (tuple, list)):
+            return type(value)(walk(v) for v in value)
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        return value
+
+    return walk(result), tensors
+
+
+def _rebuild_result(template: Any, arrays: list) -> Any:
+    if isinstance(template, tuple) and len(template) == 2 and template[0] == "__tensor__":
+        return Tensor._wrap(arrays[template[1]])
+    if isinstance(template, (tuple, list)):
+        return type(template)(_rebuild_result(v, arrays) for v in template)
+    if isinstance(template, dict):
+        return {k: _rebuild_result(v, arrays) for k, v in template.items()}
+    return template
+
+
+class _Generator:
+    """Writes the replay program for a traced _Program, one line per op."""
+
+    def __init__(self, program: _Program, reuse_buffers: bool) -> None:
+        self.program = program
+        self.tape = program.tape
+        self.reuse_buffers = reuse_buffers and not any(
+            e.name == "getitem" and _has_mask(e.attrs.get("key")) for e in self.tape.entries)
+        self.namespace: dict = {"np": np, "Tensor": Tensor, "store_grad": _store_leaf_grad,
+                                "sum_to": graph.sum_to_array}
+        self.lines: list[str] = []
+        produced = {entry.output_id: entry for entry in self.tape.entries}
+        self.producer = produced
+        self.data_ids = {id(v.data): n for n, v in enumerate(self.tape.values)}
+        self.constants = 0
+
+    def constant(self, value: Any, prefix: str = "C") -> str:
+        name = f"{prefix}{self.constants}"
+        self.constants += 1
+        self.namespace[name] = value
+        return name
+
+    def expression(self, value: Any) -> str:
+        """Source for an attribute or constant: a value name when it is a traced array."""
+        if isinstance(value, np.ndarray) and id(value) in self.data_ids:
+            return f"v{self.data_ids[id(value)]}"
+        if isinstance(value, tuple) and any(isinstance(v, np.ndarray) and id(v) in self.data_ids
+                                            for v in value):
+            return "(" + "".join(self.expression(v) + ", " for v in value) + ")"
+        return self.constant(value)
+
+    def generate(self) -> tuple[str, dict]:
+        tape, program = self.tape, self.program
+        emit = self.lines.append
+        emit("def program(inputs):")
+        placeholder_ids = {number for _, number in program.placeholders}
+        for index, (_, number) in enumerate(program.placeholders):
+            emit(f"    v{number} = inputs[{index}]")
+        self.externals = [n for n in range(len(tape.values))
+                          if n not in self.producer and n not in placeholder_ids]
+        for number in self.externals:
+            self.namespace[f"t{number}"] = tape.values[number]
+            emit(f"    v{number} = t{number}.data")
+        events = sorted(tape.events, key=lambda e: e.position)
+        event_index = 0
+        for entry in tape.entries:
+            while event_index < len(events) and events[event_index].position <= entry.index:
+                self.event(events[event_index])
+                event_index += 1
+            self.forward(entry)
+        for event in events[event_index:]:
+            self.event(event)
+        outputs = "".join(f"v{n}, " for n in program.result_ids)
+        if program.implicit_gradient:
+            grads = self.gradient_of_result()
+        else:
+            grads = self.constant(program.params, "P")
+            grads = f"[p.grad for p in {grads}]"
+        emit(f"    return ({outputs}), {grads}")
+        return "\n".join(self.lines) + "\n", self.namespace
+
+    # ---- forward ---------------------------------------------------------------------------------
+    def forward(self, entry: Any) -> None:
+        args = []
+        for x, number in zip(entry.inputs, entry.input_ids):
+            args.append(f"v{number}" if number is not None else self.expression(x))
+        static = {k: v for k, v in entry.attrs.items() if self.is_static(v)}
+        dynamic = {k: self.expression(v) for k, v in entry.attrs.items() if k not in static}
+        forward = entry.op.forward
+        if static:
+            forward = functools.partial(forward, **static)
+        name = self.constant(forward, f"{entry.op.name}_")
+        call = ", ".join(args + [f"{k}={v}" for k, v in dynamic.items()])
+        out = entry.output.data
+        if (self.reuse_buffers and isinstance(entry.op.forward, np.ufunc) and not entry.attrs
+                and isinstance(out, np.ndarray) and out.ndim > 0
+                and entry.op.forward.nin == len(args)):
+            buffer = self.constant(np.empty_like(out), "buffer_")
+            call += f", out={buffer}"
+        self.lines.append(f"    v{entry.output_id} = {name}({call})")
+
+    def is_static(self, value: Any) -> bool:
+        """True when an attribute holds no traced array (so it can be bound once)."""
+        if isinstance(value, np.ndarray):
+            return id(value) not in self.data_ids
+        if isinstance(value, tuple):
+            return all(self.is_static(v) for v in value)
+        return True
+
+    # ---- events ----------------------------------------------------------------------------------
+    def event(self, event: Any) -> None:
+        if isinstance(event, BackwardEvent):
+            check_no_create_graph(event)
+            self.backward(event.roots, event.seeds, store=True)
+        elif isinstance(event, InplaceEvent):
+            operand = f"v{event.operand_id}" if event.operand_id is not None else \
+                self.constant(event.operand)
+            fn = self.constant(event.fn, "F")
+            if isinstance(event.fn, np.ufunc):
+                self.lines.append(f"    {fn}(v{event.target_id}, {operand}, out=v{event.target_id})")
+            else:
+                self.lines.append(f"    v{event.target_id}[...] = {fn}(v{event.target_id}, {operand})")
+        elif isinstance(event, CallEvent):
+            fn = self.constant(event.fn, "H")
+            args = ", ".join(self.call_argument(a) for a in event.args)
+            kwargs = "".join(f", {k}={self.call_argument(v)}" for k, v in event.kwargs.items())
+            self.lines.append(f"    {fn}({args}{kwargs})")
+            for number in self.externals:
+                self.lines.append(f"    v{number} = t{number}.data")
+
+    def call_argument(self, value: Any) -> str:
+        if isinstance(value, Tensor) and id(value) in self.tape._value_ids:
+            number = self.tape._value_ids[id(value)]
+            if number in self.producer or number not in self.externals:
+                return f"Tensor._wrap(v{number})"
+        return self.constant(value)
+
+    # ---- backward --------------------------------------------------------------------------------
+    def gradient_of_result(self) -> str:
+        root = self.tape.values[self.program.result_ids[0]]
+        leaf_vars = self.backward([root], [np.ones_like(root.data)], store=False)
+        parts = [f"Tensor._wrap({leaf_vars[id(p)]})" if id(p) in leaf_vars else
+                 f"Tensor._wrap(np.zeros_like({self.constant(p, 'L')}.data))"
+                 for p in self.program.params]
+        return "[" + ", ".join(parts) + "]"
+
+    def backward(self, roots: list, seeds: list, store: bool) -> dict:
+        """Emits the backward pass for `roots` exactly as graph.backward would run it: the same
+        nodes in the same order, the same accumulation order, the same broadcast fixes."""
+        tape, emit = self.tape, self.lines.append
+        pending: dict = {}
+        for root, seed in zip(roots, seeds):
+            number = tape._value_ids.get(id(root))
+            if number is None or number not in self.producer or root.grad_fn is None:
+                raise UnsupportedError("trace: backward() must start from a tensor computed inside "
+                                       "the traced function")
+            name = self.constant(np.array(seed), "S")
+            if number in pending:
+                emit(f"    g{number} = g{number} + {name}")
+            else:
+                emit(f"    g{number} = {name}")
+            pending[number] = np.array(seed)
+        reachable = self.reachable(pending)
+        leaf_order: list = []
+        leaf_values: dict = {}
+        for entry in sorted(reachable, key=lambda e: e.index, reverse=True):
+            g = pending.pop(entry.output_id, None)
+            if g is None:
+                continue
+            node = entry.output.grad_fn
+            if node.hooks is not None or node.retained is not None:
+                raise UnsupportedError("trace: hooks and retain_grad on intermediate tensors are not "
+                                       "replayed; remove them from the traced function")
+            arrays = [x.data if isinstance(x, Tensor) else x for x in entry.inputs]
+            out = entry.output.data if entry.op.save_output else None
+            input_grads = entry.op.vjp(graph.array_namespace, node.needs, g, out, *arrays,
+                                       **entry.attrs)
+            static = {k: v for k, v in entry.attrs.items() if self.is_static(v)}
+            dynamic = {k: self.expression(v) for k, v in entry.attrs.items() if k not in static}
+            vjp = functools.partial(entry.op.vjp, graph.array_namespace, node.needs, **static)
+            name = self.constant(vjp, f"{entry.op.name}_vjp_")
+            args = [f"v{n}" if n is not None else self.expression(x)
+                    for x, n in zip(entry.inputs, entry.input_ids)]
+            saved = f"v{entry.output_id}" if entry.op.save_output else "None"
+            call = ", ".join([f"g{entry.output_id}", saved] + args +
+                             [f"{k}={v}" for k, v in dynamic.items()])
+            emit(f"    r{entry.index} = {name}({call})")
+            for position, (x, number, data, need, gx) in enumerate(
+                    zip(entry.inputs, entry.input_ids, arrays, node.needs, input_grads)):
+                if not need or gx is None:
+                    continue
+                gx = np.asarray(gx)
+                expression = f"r{entry.index}[{position}]"
+                fixed = gx
+                if gx.shape != data.shape:
+                    if gx.size == data.size:
+                        expression = f"{expression}.reshape({data.shape!r})"
+                        fixed = gx.reshape(data.shape)
+                    else:
+                        expression = f"sum_to({expression}, {data.shape!r})"
+                        fixed = graph.sum_to_array(gx, data.shape)
+                if fixed.dtype != data.dtype:
+                    expression = f"{expression}.astype({self.constant(data.dtype, 'D')})"
+                    fixed = fixed.astype(data.dtype)
+                parent = x.grad_fn
+                if parent is not None:
+                    if number not in self.producer:
+                        raise UnsupportedError("trace: a tensor computed outside the traced function "
+                                               "requires grad; compute it inside or detach it")
+                    if number in pending:
+                        emit(f"    g{number} = g{number} + {expression}")
+                        pending[number] = pending[number] + fixed
+                    else:
+                        emit(f"    g{number} = {expression}")
+                        pending[number] = fixed
+                else:
+                    if fixed is g or fixed.base is not None or not fixed.flags.writeable:
+                        expression = f"np.array({expression})"
+                    if number in leaf_values:
+                        emit(f"    l{number} = l{number} + {expression}")
+                    else:
+                        emit(f"    l{number} = {expression}")
+                        leaf_order.append((number, x))
+                        leaf_values[number] = True
+        leaf_vars = {}
+        for number, tensor in leaf_order:
+            if store:
+                if tensor._hooks:
+                    raise UnsupportedError("trace: hooks on leaf tensors are not replayed")
+                if tensor.requires_grad:
+                    emit(f"    store_grad({self.constant(tensor, 'L')}, l{number})")
+            leaf_vars[id(tensor)] = f"l{number}"
+        return leaf_vars
+
+    def reachable(self, roots: dict) -> list:
+        found, stack = {}, list(roots)
+        while stack:
+            number = stack.pop()
+            entry = self.producer.get(number)
+            if entry is None or entry.index in found or entry.output.grad_fn is None:
+                continue
+            found[entry.index] = entry
+            for x, n, need in zip(entry.inputs, entry.input_ids, entry.output.grad_fn.needs):
+                if need and n is not None:
+                    stack.append(n)
+        return list(found.values())
+
+
+def _has_mask(key: Any) -> bool:
+    parts = key if isinstance(key, tuple) else (key,)
+    return any(isinstance(k, np.ndarray) and k.dtype == bool for k in parts)
+
+
+def _store_leaf_grad(tensor: Tensor, g: np.ndarray) -> None:
+    """What eager backward does with a leaf's total gradient: set .grad, or accumulate into it."""
+    if tensor.grad is None:
+        tensor.grad = Tensor._wrap(g)
+    else:
+        tensor.grad = Tensor._wrap(tensor.grad.data + g)
