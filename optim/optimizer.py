@@ -1,0 +1,300 @@
+"""The Optimizer base class: parameter groups, per-parameter state, zero_grad, step, state_dict.
+
+Subclasses only say how one parameter is updated (`_update_parameter`) and which hyperparameter
+values they accept (`_check_hyperparameters`); everything else follows `torch.optim.Optimizer`.
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+import autograd_core as ag
+from autograd_core import Tensor
+from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError
+from autograd_core.tape import replayable
+
+ParamGroup = dict[str, Any]
+StateDict = dict[str, Any]
+
+
+class Optimizer:
+    """Base class of all optimizers: updates `param.data` in place from `param.grad`, group by group.
+
+    `params` is an iterable of Tensors, or of dicts (parameter groups) each holding a 'params' list
+    and optional per-group hyperparameters that override `defaults`.
+    """
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[ParamGroup], defaults: dict[str, Any]) -> None:
+        name = type(self).__name__
+        if isinstance(params, Tensor):
+            raise DTypeError(
+                f"{name}: params must be an iterable of Tensors or dicts, got a single Tensor "
+                "(wrap it in a list)"
+            )
+        if isinstance(params, (set, frozenset)):
+            raise InvalidArgumentError(
+                f"{name}: params must be an ordered collection (list or tuple), not a set: "
+                "set order changes between runs"
+            )
+        self.defaults = dict(defaults)
+        self._check_hyperparameters(self.defaults)
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.param_groups: list[ParamGroup] = []
+        self._step_count = 0
+
+        groups = list(params)
+        if len(groups) == 0:
+            raise InvalidArgumentError(f"{name}: optimizer got an empty parameter list")
+        if all(isinstance(group, dict) for group in groups):
+            for group in groups:
+                self.add_param_group(group)
+        elif any(isinstance(group, dict) for group in groups):
+            raise DTypeError(f"{name}: params must be all Tensors or all dicts (parameter groups), not a mix")
+        else:
+            self.add_param_group({"params": groups})
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for index, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {index}")
+            lines.extend(f"    {key}: {value}" for key, value in sorted(group.items()) if key != "params")
+        lines.append(")")
+        return "\n".join(lines)
+
+    def _check_hyperparameters(self, group: ParamGroup) -> None:
+        """Raise InvalidArgumentError if a hyperparameter in `group` has a value the update cannot use."""
+
+    def _update_parameter(
+        self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup
+    ) -> None:
+        """Update `param` in place from `grad` (same shape and dtype); `state` is this param's state.
+
+        Runs under no_grad; write the parameter with Tensor in-place ops (`param -= update`), which
+        keep `param.data` the same array and bump its version counter like PyTorch's in-place ops.
+        """
+        raise NotImplementedError
+
+    def _initial_state(self, param: Tensor, group: ParamGroup) -> dict[str, Any]:
+        """The state a parameter starts with before its first update (zeros buffers, step 0...)."""
+        return {}
+
+    def add_param_group(self, param_group: ParamGroup) -> None:
+        """Add a group of parameters (a dict with 'params' and optional hyperparameter overrides).
+
+        Useful to start training layers that were frozen; everything is checked before the group is added.
+        """
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise DTypeError(f"{name}: a param_group must be a dict, got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise InvalidArgumentError(f"{name}: a param_group must have a 'params' entry")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise InvalidArgumentError(
+                f"{name}: params must be an ordered collection (list or tuple), not a set: "
+                "set order changes between runs"
+            )
+        else:
+            params = list(params)
+
+        for index, param in enumerate(params):
+            _check_is_optimizable(name, index, param)
+        seen_in_group: set[int] = set()
+        for index, param in enumerate(params):
+            if id(param) in seen_in_group:
+                raise InvalidArgumentError(
+                    f"{name}: parameter {index} (shape {param.shape}) "
+                    "appears twice in the same parameter group"
+                )
+            seen_in_group.add(id(param))
+        already_optimized = {id(param) for group in self.param_groups for param in group["params"]}
+        if already_optimized & seen_in_group:
+            raise InvalidArgumentError(f"{name}: some parameters appear in more than one parameter group")
+
+        group = dict(param_group)
+        group["params"] = params
+        for key, default in self.defaults.items():
+            group.setdefault(key, default)
+        self._check_hyperparameters(group)
+        self.param_groups.append(group)
+
+    @replayable
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of all optimized parameters: to None (default) or to zeros in place."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                if set_to_none:
+                    param.grad = None
+                else:
+                    with ag.no_grad():
+                        param.grad.zero_()
+
+    @replayable
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a grad; returns the closure's loss (or None).
+
+        `closure` re-evaluates the model and returns the loss; it runs with grad enabled before the update.
+        All grads and hyperparameters are checked first, so a failing step changes nothing.
+        """
+        loss = None
+        if closure is not None:
+            with ag.enable_grad():
+                loss = closure()
+
+        updates = []
+        for group in self.param_groups:
+            self._check_hyperparameters(group)
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                grad = _grad_array(param)
+                self._check_grad_matches(param, grad)
+                updates.append((param, grad, group))
+
+        with ag.no_grad():
+            for param, grad, group in updates:
+                state = self.state.get(param)
+                if state is None:
+                    state = self._initial_state(param, group)
+                self._update_parameter(param, grad, state, group)
+                if state:
+                    self.state[param] = state
+        self._step_count += 1
+        return loss
+
+    def _check_grad_matches(self, param: Tensor, grad: np.ndarray) -> None:
+        name = type(self).__name__
+        if grad.shape != param.data.shape:
+            raise ShapeError(
+                f"{name}: grad of shape {grad.shape} does not match its parameter's shape {param.data.shape}"
+            )
+        if grad.dtype != param.data.dtype:
+            raise DTypeError(
+                f"{name}: grad of dtype {grad.dtype} does not match its parameter's dtype {param.data.dtype}"
+            )
+
+    def state_dict(self) -> StateDict:
+        """A snapshot of the optimizer in PyTorch's layout, with parameters replaced by their indices.
+
+        {'state': {index: {name: ndarray or number}},
+         'param_groups': [{hyperparameters..., 'params': [indices]}]}.
+        Arrays are copies, so later steps do not change a saved snapshot.
+        """
+        index_of: dict[int, int] = {}
+        packed_groups = []
+        for group in self.param_groups:
+            packed = {key: copy.deepcopy(value) for key, value in group.items() if key != "params"}
+            packed["params"] = []
+            for param in group["params"]:
+                index_of[id(param)] = len(index_of)
+                packed["params"].append(index_of[id(param)])
+            packed_groups.append(packed)
+        packed_state = {index_of[id(param)]: copy.deepcopy(state) for param, state in self.state.items()}
+        return {"state": packed_state, "param_groups": packed_groups}
+
+    def load_state_dict(self, state_dict: StateDict) -> None:
+        """Restore a snapshot made by `state_dict()` on an optimizer over parameters of the same shapes.
+
+        Hyperparameters come from the snapshot; state arrays are copied in the parameters' dtypes.
+        Everything is checked before anything is replaced.
+        """
+        name = type(self).__name__
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise InvalidArgumentError(
+                f"{name}: loaded state dict has {len(saved_groups)} parameter groups, "
+                f"the optimizer has {len(self.param_groups)}"
+            )
+        for index, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
+            if len(saved["params"]) != len(group["params"]):
+                raise InvalidArgumentError(
+                    f"{name}: loaded parameter group {index} has {len(saved['params'])} parameters, "
+                    f"the optimizer's has {len(group['params'])}"
+                )
+            missing = sorted(set(self.defaults) - set(saved))
+            if missing:
+                raise InvalidArgumentError(
+                    f"{name}: loaded parameter group {index} lacks hyperparameters {missing} "
+                    "(was it saved by another kind of optimizer?)"
+                )
+
+        param_of_index = {
+            saved_index: param
+            for saved, group in zip(saved_groups, self.param_groups, strict=True)
+            for saved_index, param in zip(saved["params"], group["params"], strict=True)
+        }
+        new_groups = []
+        for saved, group in zip(saved_groups, self.param_groups, strict=True):
+            new_group = copy.deepcopy({key: value for key, value in saved.items() if key != "params"})
+            new_group["params"] = group["params"]
+            self._check_hyperparameters(new_group)
+            new_groups.append(new_group)
+
+        new_state = {}
+        for saved_index, saved_state in state_dict["state"].items():
+            if saved_index not in param_of_index:
+                raise InvalidArgumentError(
+                    f"{name}: loaded state refers to unknown parameter index {saved_index}"
+                )
+            param = param_of_index[saved_index]
+            new_state[param] = {
+                key: _state_value_for(name, param, key, value) for key, value in saved_state.items()
+            }
+
+        self.param_groups = new_groups
+        self.state = new_state
+
+
+def _check_is_optimizable(optimizer_name: str, index: int, param: Any) -> None:
+    if not isinstance(param, Tensor):
+        raise DTypeError(
+            f"{optimizer_name}: optimizer can only optimize Tensors, but parameter {index} is a "
+            f"{type(param).__module__}.{type(param).__qualname__}"
+        )
+    if param.data.dtype.kind != "f":
+        raise DTypeError(
+            f"{optimizer_name}: parameter {index} has dtype {param.data.dtype}; "
+            "only floating tensors can be optimized"
+        )
+    if not param.is_leaf:
+        raise InvalidArgumentError(
+            f"{optimizer_name}: can't optimize a non-leaf Tensor (parameter {index}, the result of an op)"
+        )
+
+
+def _grad_array(param: Tensor) -> np.ndarray:
+    grad = param.grad
+    return grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+
+
+def _state_value_for(optimizer_name: str, param: Tensor, key: str, value: Any) -> Any:
+    """A copy of a loaded state value; arrays are cast to the parameter's dtype and shape-checked."""
+    if isinstance(value, np.ndarray):
+        if value.shape != param.data.shape:
+            raise ShapeError(
+                f"{optimizer_name}: loaded state {key!r} has shape {value.shape}, "
+                f"its parameter has shape {param.data.shape}"
+            )
+        return value.astype(param.data.dtype, copy=True)
+    return copy.deepcopy(value)
+
+
+def check_non_negative(optimizer_name: str, description: str, value: Any) -> None:
+    """Raise InvalidArgumentError unless `value` is a real number >= 0 (NaN is rejected too)."""
+    if not isinstance(value, numbers.Real) or not value >= 0:
+        raise InvalidArgumentError(f"{optimizer_name}: invalid {description} {value!r} (must be >= 0)")
+
+
+def check_beta(optimizer_name: str, description: str, value: Any) -> None:
+    """Raise InvalidArgumentError unless 0 <= value < 1."""
+    if not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise InvalidArgumentError(f"{optimizer_name}: invalid {description} {value!r} (must be in [0, 1))")
