@@ -24,3 +24,4 @@ float64 = "float64"
 __version__ = "0.1.0"
 from .tape import Tape, TracerWarning, replayable
 from .replay import TracedFunction, trace
+from .checkpoint import checkpoint
