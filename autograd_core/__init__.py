@@ -5,7 +5,8 @@ order applying each op's vector-Jacobian product. See docs/architecture.md.
 """
 
 from . import errors
-from .errors import (AnomalyError, AutogradError, DTypeError, GraphError, InvalidArgumentError,
+from .errors import (AnomalyError, AutogradError, DTypeError, GraphError, IndexOutOfRangeError,
+                     InvalidArgumentError,
                      ShapeError, UnsupportedError)
 from .factories import (arange, eye, full, full_like, ones, ones_like, rand, randn, tensor, zeros,
                         zeros_like)

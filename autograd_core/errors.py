@@ -21,6 +21,10 @@ class InvalidArgumentError(AutogradError, ValueError):
     """An argument has a value the op does not accept (bad axis, negative lr, unknown option)."""
 
 
+class IndexOutOfRangeError(AutogradError, IndexError):
+    """An index is out of range for the axis it indexes."""
+
+
 class UnsupportedError(AutogradError, TypeError):
     """An operation is not supported on Tensors (e.g. a numpy function with no Tensor version)."""
 

@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import mode
-from .errors import AnomalyError, GraphError, ShapeError
+from .errors import AnomalyError, GraphError, IndexOutOfRangeError, ShapeError
 from .tensor import INPLACE_UPDATES, Tensor
 
 _state = mode.state
@@ -177,6 +177,7 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
     result._version = 0
     result._hooks = None
     result.name = None
+    result._aliases = None
     if requires and _state.grad_enabled:
         node = Node.__new__(Node)
         node.op = op
@@ -224,7 +225,7 @@ def _forward_error(op: type[Op], arrays: list, attrs: dict | None, exc: Exceptio
         shapes = ", ".join(str(np.shape(a)) for a in arrays)
         message = f"{op.name}: cannot apply to shapes {shapes}: {exc}"
     if isinstance(exc, IndexError):
-        return IndexError(message)
+        return IndexOutOfRangeError(message)
     if isinstance(exc, TypeError):
         from .errors import DTypeError
 

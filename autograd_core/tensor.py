@@ -38,7 +38,7 @@ def as_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
         array = np.array(data, dtype=dtype)
     except (ValueError, TypeError) as exc:
         raise DTypeError(f"tensor: cannot make a tensor from {type(data).__name__}: {exc}") from None
-    if array.dtype == object:
+    if array.dtype == object or array.dtype.kind in "USV":
         raise DTypeError(f"tensor: cannot make a tensor from {type(data).__name__} "
                          "(ragged or non-numeric data)")
     if dtype is None and array.dtype == np.float64 and not _has_numpy_float64(data):
@@ -65,7 +65,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_hooks", "name",
-                 "__weakref__")
+                 "_aliases", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -75,6 +75,7 @@ class Tensor:
         self._version = 0
         self._hooks: list | None = None
         self.name: str | None = None
+        self._aliases: list | None = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -89,6 +90,7 @@ class Tensor:
         t._version = 0
         t._hooks = None
         t.name = None
+        t._aliases = None
         t.requires_grad = False
         return t
 
@@ -189,8 +191,15 @@ class Tensor:
 
     # ---- autograd ---------------------------------------------------------------------------
     def detach(self) -> Tensor:
-        """A new leaf sharing this tensor's data, cut from the graph."""
-        return Tensor._wrap(self.data)
+        """A new leaf sharing this tensor's data, cut from the graph. The two share a version
+        counter, so an in-place update through either is caught by backward."""
+        alias = Tensor._wrap(self.data)
+        if self._aliases is None:
+            self._aliases = [weakref.ref(self)]
+        alias._aliases = self._aliases
+        alias._version = self._version
+        self._aliases.append(weakref.ref(alias))
+        return alias
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self.data.dtype.kind not in "fc":
@@ -277,7 +286,13 @@ class Tensor:
             result = fn(self.data, other_data)
             _record_inplace(self, other, fn)
             self.data[...] = result
-        self._version += 1
+        if self._aliases is None:
+            self._version += 1
+        else:
+            for ref in self._aliases:
+                alias = ref()
+                if alias is not None:
+                    alias._version = self._version + 1
         INPLACE_UPDATES[0] += 1
         return self
 

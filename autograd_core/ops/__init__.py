@@ -12,7 +12,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
+from ..errors import (DTypeError, IndexOutOfRangeError, InvalidArgumentError, ShapeError,
+                      UnsupportedError)
 from ..graph import Op, apply, apply_nondifferentiable
 from ..tensor import Tensor
 from . import elementwise as E
@@ -591,7 +592,7 @@ def scatter_add(x: Any, axis: int, index: Any, src: Any) -> Tensor:
         raise ShapeError(f"scatter_add: index {index.shape} must have x's rank and fit inside src; "
                          f"x {x.shape}, src {src.shape}")
     if index.size and (index.min() < -x.shape[axis] or index.max() >= x.shape[axis]):
-        raise IndexError(f"scatter_add: index out of range for axis {axis} of size {x.shape[axis]}")
+        raise IndexOutOfRangeError(f"scatter_add: index out of range for axis {axis} of size {x.shape[axis]}")
     return apply(S.ScatterAdd, (x, src), {"axis": axis, "index": index})
 
 
@@ -608,7 +609,7 @@ def index_add(x: Any, axis: int, index: Any, source: Any, alpha: float = 1) -> T
         raise ShapeError(f"index_add: source must have shape {expected} for x {x.shape} and "
                          f"{len(index)} indices, got {source.shape}")
     if index.size and (index.min() < -x.shape[axis_n] or index.max() >= x.shape[axis_n]):
-        raise IndexError(f"index_add: index out of range for axis {axis} of size {x.shape[axis_n]}")
+        raise IndexOutOfRangeError(f"index_add: index out of range for axis {axis} of size {x.shape[axis_n]}")
     return apply(S.IndexAdd, (x, source), {"axis": axis_n, "index": index, "alpha": alpha})
 
 
