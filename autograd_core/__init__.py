@@ -26,3 +26,4 @@ __version__ = "0.1.0"
 from .tape import Tape, TracerWarning, replayable
 from .replay import TracedFunction, trace
 from .checkpoint import checkpoint
+from . import viz

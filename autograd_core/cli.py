@@ -123,8 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "numbers, variables, + - * / **, parentheses, pi, e and the functions "
                     "sin cos tan exp log log1p sqrt tanh sigmoid relu abs softplus gelu sum mean. "
                     "Array values (--at x=[1,2,3]) give elementwise values and the gradient of the sum "
-                    "of the expression. An EXPR starting with '-' needs a leading space: \" -x**2\".")
-    grad.add_argument("expression", metavar="EXPR")
+                    "of the expression. An EXPR starting with '-' needs a leading space (' -x**2') or "
+                    "must come last after '--': grad --at x=3 -- '-x**2'.")
+    grad.add_argument("expression", metavar="EXPR", help="the expression, e.g. 'x*sin(y) + x**2'")
     grad.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE",
                       help="variable values: numbers, or lists of numbers like [1,2,3]")
     grad.add_argument("--graph", type=Path, default=None, metavar="FILE",
@@ -294,7 +295,7 @@ def _fit(model: Any, optimizer: Any, split: _Split, args: argparse.Namespace) ->
     history: list[dict] = []
     start = time.perf_counter()
     progress = tqdm(range(1, args.epochs + 1), desc=f"train {args.dataset}", unit="epoch",
-                    file=sys.stderr, dynamic_ncols=True)
+                    file=sys.stderr, dynamic_ncols=True, mininterval=0.1 if sys.stderr.isatty() else 2.0)
     for epoch in progress:
         model.train()
         total_loss = 0.0
@@ -316,7 +317,7 @@ def _fit(model: Any, optimizer: Any, split: _Split, args: argparse.Namespace) ->
                "lr": optimizer.param_groups[0]["lr"], "seconds": time.perf_counter() - start}
         history.append(row)
         progress.set_postfix(loss=f"{epoch_loss:.4f}", acc=f"{row['train_acc']:.3f}",
-                             val_acc=f"{row['val_acc']:.3f}")
+                             val_acc=f"{row['val_acc']:.3f}", refresh=False)
     progress.close()
     return history
 
@@ -395,13 +396,17 @@ def _plot_decision_boundary(path: Path, model: Any, split: _Split, plt: Any) -> 
 
     with ag.no_grad():
         predicted = np.argmax(model(ag.tensor(grid, dtype=grid.dtype)).data, axis=1).reshape(xs.shape)
+    from matplotlib.colors import ListedColormap
+
+    colors = ListedColormap(plt.get_cmap("tab10").colors[:split.class_count])
     figure, axes = plt.subplots(figsize=(6, 6))
     levels = np.arange(split.class_count + 1) - 0.5
-    axes.contourf(xs, ys, predicted, levels=levels, cmap="Set3", alpha=0.8)
-    axes.scatter(split.X_train[:, 0], split.X_train[:, 1], c=split.y_train, cmap="tab10", s=12,
-                 vmin=0, vmax=9, edgecolors="k", linewidths=0.3, label="train")
-    axes.scatter(split.X_val[:, 0], split.X_val[:, 1], c=split.y_val, cmap="tab10", s=20, marker="^",
-                 vmin=0, vmax=9, edgecolors="k", linewidths=0.3, label="validation")
+    axes.contourf(xs, ys, predicted, levels=levels, cmap=colors, alpha=0.25)
+    axes.scatter(split.X_train[:, 0], split.X_train[:, 1], c=split.y_train, cmap=colors, s=12,
+                 vmin=-0.5, vmax=split.class_count - 0.5, edgecolors="k", linewidths=0.3, label="train")
+    axes.scatter(split.X_val[:, 0], split.X_val[:, 1], c=split.y_val, cmap=colors, s=22, marker="^",
+                 vmin=-0.5, vmax=split.class_count - 0.5, edgecolors="k", linewidths=0.3,
+                 label="validation")
     axes.set(title="decision boundary", xlabel="x0", ylabel="x1")
     axes.legend(loc="upper right")
     figure.tight_layout()

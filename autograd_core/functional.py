@@ -31,11 +31,14 @@ def _argnums_tuple(argnums: int | Sequence[int]) -> tuple[int, ...]:
     return (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
 
-def _gradients(output: Tensor, sources: Sequence[Tensor], seed: Any, create_graph: bool) -> list:
-    """d(output . seed)/d(source) for each source, zeros for sources the output does not reach."""
+def _gradients(output: Tensor, sources: Sequence[Tensor], seed: Any, create_graph: bool,
+               retain_graph: bool | None = None) -> list:
+    """d(output . seed)/d(source) for each source, zeros for sources the output does not reach.
+    The graph is kept when `retain_graph` (default: create_graph), for repeated pulls."""
     if not output.requires_grad:
         return [_zeros_for(s, create_graph) for s in sources]
-    found = graph.backward([output], [seed], retain_graph=create_graph, create_graph=create_graph,
+    retain = create_graph if retain_graph is None else retain_graph
+    found = graph.backward([output], [seed], retain_graph=retain, create_graph=create_graph,
                            inputs=sources, accumulate=False)
     results = []
     for s in sources:
@@ -49,6 +52,13 @@ def _gradients(output: Tensor, sources: Sequence[Tensor], seed: Any, create_grap
 
 def _zeros_for(source: Tensor, create_graph: bool) -> Tensor:
     return Tensor._wrap(np.zeros_like(source.data))
+
+
+def _check_output(output: Any, op_name: str) -> Tensor:
+    if not isinstance(output, Tensor):
+        raise GraphError(f"{op_name}: the function must return a Tensor, got "
+                         f"{type(output).__name__}")
+    return output
 
 
 def _seed_for(output: Tensor, create_graph: bool, op_name: str) -> Any:
@@ -100,7 +110,7 @@ def vjp(f: Callable, *primals: Any, create_graph: bool = False) -> tuple[Any, Ca
     """Returns (f(*primals), vjp_fn) where vjp_fn(v) = v^T J for each primal (JAX's vjp)."""
     with enable_grad():
         leaves = [_leaf(p) for p in primals]
-        output = f(*leaves)
+        output = _check_output(f(*leaves), "vjp")
 
     def vjp_fn(cotangent: Any) -> tuple:
         seed = cotangent if isinstance(cotangent, Tensor) else Tensor._wrap(
@@ -108,7 +118,10 @@ def vjp(f: Callable, *primals: Any, create_graph: bool = False) -> tuple[Any, Ca
         if seed.shape != output.shape:
             raise GraphError(f"vjp: cotangent has shape {seed.shape}, output has shape {output.shape}")
         with enable_grad():
-            grads = _gradients(output, leaves, seed if create_graph else seed.data, True)
+            # the graph is retained so vjp_fn can be called again; it is recorded only when
+            # create_graph asks for differentiable results
+            grads = _gradients(output, leaves, seed if create_graph else seed.data, create_graph,
+                               retain_graph=True)
         return tuple(grads)
 
     return output, vjp_fn
@@ -119,7 +132,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[T
     so differentiating u -> u^T J against the tangent gives J t."""
     with enable_grad():
         leaves = [_leaf(p) for p in primals]
-        output = f(*leaves)
+        output = _check_output(f(*leaves), "jvp")
         if not output.requires_grad:
             return output, Tensor._wrap(np.zeros_like(output.data))
         u = _leaf(np.zeros_like(output.data))
@@ -127,6 +140,9 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[T
         total = None
         for g, t in zip(pulled, tangents):
             t_data = t.data if isinstance(t, Tensor) else np.asarray(t, dtype=g.dtype)
+            if t_data.shape != g.shape:
+                raise GraphError(f"jvp: tangent has shape {t_data.shape}, primal has shape "
+                                 f"{g.shape}")
             term = (g * Tensor._wrap(t_data)).sum()
             total = term if total is None else total + term
         if not total.requires_grad:
@@ -145,14 +161,14 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0, create_graph: bool =
             leaves = list(args)
             for i in nums:
                 leaves[i] = _leaf(args[i])
-            output = f(*leaves)
+            output = _check_output(f(*leaves), "jacobian")
             sources = [leaves[i] for i in nums]
             rows = [[] for _ in nums]
             for index in np.ndindex(*output.shape):
                 seed = np.zeros_like(output.data)
                 seed[index] = 1
                 grads = _gradients(output, sources, Tensor._wrap(seed) if create_graph else seed,
-                                   create_graph=True) if output.requires_grad else [
+                                   create_graph, retain_graph=True) if output.requires_grad else [
                     _zeros_for(s, False) for s in sources]
                 for row, g in zip(rows, grads):
                     row.append(g)
@@ -177,7 +193,7 @@ def hvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[T
     """(f(*primals), H v): the gradient of (grad f . v), without forming the Hessian."""
     with enable_grad():
         leaves = [_leaf(p) for p in primals]
-        value = f(*leaves)
+        value = _check_output(f(*leaves), "hvp")
         grads = _gradients(value, leaves, _seed_for(value, True, "hvp"), create_graph=True)
         total = None
         for g, v in zip(grads, tangents):

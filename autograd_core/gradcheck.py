@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
@@ -18,6 +18,16 @@ class GradcheckError(GraphError):
 
 def _as_inputs(inputs: Any) -> list:
     return list(inputs) if isinstance(inputs, (tuple, list)) else [inputs]
+
+
+def _input_values(inputs: Any) -> list[np.ndarray]:
+    """Floating inputs as float64 copies (the ones checked); integer/bool inputs (indices, masks)
+    passed through unchanged, as PyTorch's gradcheck does."""
+    values = []
+    for x in _as_inputs(inputs):
+        array = np.asarray(x.data if isinstance(x, Tensor) else x)
+        values.append(np.array(array, dtype=np.float64) if array.dtype.kind in "fc" else array)
+    return values
 
 
 def _numeric_jacobian_products(f: Callable, values: list[np.ndarray], index: int,
@@ -47,14 +57,10 @@ def gradcheck(f: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5, r
     random cotangent) against central differences, in float64. Returns True, or raises
     GradcheckError naming the input index, element index, analytic and numeric values."""
     rng = np.random.default_rng(seed)
-    values = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
-              for x in _as_inputs(inputs)]
-    differentiable = [i for i, v in enumerate(values)
-                      if np.asarray((_as_inputs(inputs)[i]).data if isinstance(
-                          _as_inputs(inputs)[i], Tensor) else _as_inputs(inputs)[i]).dtype.kind
-                      in "fc"]
+    values = _input_values(inputs)
+    differentiable = [i for i, v in enumerate(values) if v.dtype.kind in "fc"]
     with enable_grad():
-        leaves = [_leaf(v) for v in values]
+        leaves = [_leaf(v) if v.dtype.kind in "fc" else Tensor._wrap(v) for v in values]
         output = f(*leaves)
         if not isinstance(output, Tensor):
             raise GradcheckError(f"gradcheck: the function must return a Tensor, got "
@@ -83,16 +89,16 @@ def gradgradcheck(f: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-
     """Second-order check: gradcheck of the function inputs -> (vjp of f with a fixed random
     cotangent), whose own gradient runs through the create_graph backward pass."""
     rng = np.random.default_rng(seed + 1)
-    values = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
-              for x in _as_inputs(inputs)]
+    values = _input_values(inputs)
     with enable_grad():
-        probe = f(*[_leaf(v) for v in values])
+        probe = f(*[_leaf(v) if v.dtype.kind in "fc" else Tensor._wrap(v) for v in values])
     cotangent = Tensor._wrap(rng.standard_normal(probe.shape))
 
     def first_order(*xs: Tensor) -> Tensor:
-        xs = tuple(x if x.requires_grad else _leaf(x) for x in xs)
+        xs = tuple(x if x.requires_grad or x.dtype.kind not in "fc" else _leaf(x) for x in xs)
         output = f(*xs)
-        grads = _gradients(output, list(xs), cotangent, create_graph=True)
+        grads = _gradients(output, [x for x in xs if x.requires_grad], cotangent,
+                           create_graph=True)
         weights = np.random.default_rng(seed + 2)
         total = None
         for g in grads:

@@ -64,8 +64,8 @@ class Node:
 
     `versions` holds the inputs' version counters at record time so backward can detect in-place
     changes; when all were 0 it holds the process-wide count of in-place updates instead, so
-    backward need not look at the inputs unless some tensor was updated in place since. Rarely used fields (hooks, retained, created_at) live
-    in the instance dict only when set."""
+    backward need not look at the inputs unless some tensor was updated in place since. Rarely
+    used fields (hooks, retained, created_at) live in the instance dict only when set."""
 
     __slots__ = ("op", "inputs", "attrs", "out", "needs", "versions", "seq", "__dict__",
                  "__weakref__")
@@ -360,10 +360,10 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
     try:
         if create_graph:
             _run_recorded(backward_order(root_nodes), pending, leaf_grads, wanted, wanted_nodes,
-                          retain_graph, tensor_namespace)
+                          retain_graph, tensor_namespace, accumulate)
         else:
             _run_on_arrays(backward_order(root_nodes), pending, leaf_grads, wanted, wanted_nodes,
-                           retain_graph)
+                           retain_graph, accumulate)
     finally:
         _state.grad_enabled = previous_mode
 
@@ -381,7 +381,7 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
 
 
 def _run_on_arrays(order: list, pending: dict, leaf_grads: dict, wanted: dict | None,
-                   wanted_nodes: dict, retain_graph: bool) -> None:
+                   wanted_nodes: dict, retain_graph: bool, accumulate: bool = True) -> None:
     """The fast backward loop: vjps run on numpy arrays and nothing is recorded."""
     xp = array_namespace
     anomaly = _state.anomaly
@@ -394,7 +394,7 @@ def _run_on_arrays(order: list, pending: dict, leaf_grads: dict, wanted: dict | 
                 node.inputs = node.out = None
             continue
         if node.hooks is not None or node.retained is not None:
-            g = _node_extras(node, g, False)
+            g = _node_extras(node, g, False, accumulate)
         if wanted_nodes and node in wanted_nodes:
             tensor = wanted[wanted_nodes[node]]
             leaf_grads[id(tensor)] = (tensor, g)
@@ -438,11 +438,11 @@ def _run_on_arrays(order: list, pending: dict, leaf_grads: dict, wanted: dict | 
             node.inputs = node.out = None
 
 
-def _node_extras(node: Node, g: Any, create_graph: bool) -> Any:
+def _node_extras(node: Node, g: Any, create_graph: bool, accumulate: bool) -> Any:
     """Hooks, retain_grad and requested non-leaf gradients: the rarely used per-node features."""
     if node.hooks:
         g = _apply_hooks(node.hooks, g, create_graph)
-    if node.retained is not None:
+    if node.retained is not None and accumulate:
         holder = node.retained()
         if holder is not None:
             _store_grad(holder, g if create_graph else np.array(g), create_graph)
@@ -450,7 +450,7 @@ def _node_extras(node: Node, g: Any, create_graph: bool) -> Any:
 
 
 def _run_recorded(order: list, pending: dict, leaf_grads: dict, wanted: dict | None,
-                  wanted_nodes: dict, retain_graph: bool, xp: Any) -> None:
+                  wanted_nodes: dict, retain_graph: bool, xp: Any, accumulate: bool = True) -> None:
     """The create_graph backward loop: vjps run on Tensors, so the backward pass is itself recorded
     and can be differentiated again. Ops that saved their output recompute it differentiably."""
     for node in order:
@@ -463,7 +463,7 @@ def _run_recorded(order: list, pending: dict, leaf_grads: dict, wanted: dict | N
         if not isinstance(g, Tensor):
             g = Tensor._wrap(np.asarray(g))
         if node.hooks is not None or node.retained is not None:
-            g = _node_extras(node, g, True)
+            g = _node_extras(node, g, True, accumulate)
         if node in wanted_nodes:
             tensor = wanted[wanted_nodes[node]]
             leaf_grads[id(tensor)] = (tensor, g)

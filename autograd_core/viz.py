@@ -14,12 +14,14 @@ the heat map and the frames compute every tensor's gradient themselves, touching
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
 import math
 import shutil
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import graphviz
 import numpy as np
@@ -30,6 +32,8 @@ from .tensor import Tensor
 
 __all__ = [
     "HEAT_COLORS",
+    "INSTALL_HINT",
+    "ZERO_GRAD_COLOR",
     "GraphvizNotFoundError",
     "GraphvizRenderError",
     "backward_frames",
@@ -260,10 +264,21 @@ class _Parameters:
 
 @dataclass
 class _Box:
+    """One DOT node. `describe` (lines, tooltip) runs only if the box is drawn: big graphs are cut first."""
+
     key: str
     lines: list[str]
     attrs: dict[str, str]
     kind: str
+    describe: Callable[[], tuple[list[str], str]] | None = None
+
+    def finished_lines(self) -> list[str]:
+        if self.describe is not None:
+            head, tooltip = self.describe()
+            self.lines = head + self.lines
+            self.attrs["tooltip"] = tooltip + self.attrs.get("tooltip", "")
+            self.describe = None
+        return self.lines
 
 
 @dataclass
@@ -334,10 +349,11 @@ def _tensor_kind(tensor: Tensor, is_root: bool, is_parameter: bool) -> str:
 
 
 def _build(trace: _Trace, parameters: _Parameters, settings: _Settings,
-           shown_grads: dict[int, np.ndarray] | None) -> _Diagram:
+           shown_grads: dict[int, np.ndarray | None] | None) -> _Diagram:
     """One box per tensor, op and constant, and the data-flow edges between them."""
     diagram = _Diagram(boxes={}, edges=[], op_keys={}, tensor_keys={}, root_keys=[])
     root_ids = {id(root) for root in trace.roots}
+    constant_numbers = itertools.count()
 
     def tensor_box(tensor: Tensor) -> str:
         key = diagram.tensor_keys.get(id(tensor))
@@ -345,22 +361,10 @@ def _build(trace: _Trace, parameters: _Parameters, settings: _Settings,
             return key
         key = f"t{len(diagram.tensor_keys)}"
         diagram.tensor_keys[id(tensor)] = key
-        name = parameters.names.get(id(tensor)) or tensor.name
-        lines = [name] if name else []
-        if settings.show_shapes:
-            lines.append(_format_shape(tensor.data))
-        if settings.show_data and tensor.size <= SMALL_TENSOR_SIZE:
-            lines.append(f"data {_format_array(tensor.data)}")
-        if settings.show_grad:
-            grad = _shown_grad(tensor, shown_grads)
-            if grad is not None:
-                lines.append(_grad_line(grad))
         kind = _tensor_kind(tensor, id(tensor) in root_ids, id(tensor) in parameters.names)
-        tooltip = (f"{name or 'tensor'}: shape {tensor.shape}, {tensor.dtype}, "
-                   f"requires_grad={tensor.requires_grad}")
-        diagram.boxes[key] = _Box(key, lines or ["tensor"], {
-            "shape": "box", "style": "rounded,filled", "fillcolor": _FILL[kind], "tooltip": tooltip,
-        }, "tensor")
+        attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": _FILL[kind]}
+        diagram.boxes[key] = _Box(key, [], attrs, "tensor",
+                                  lambda: _describe_tensor(tensor, parameters, settings, shown_grads))
         if id(tensor) in root_ids:
             diagram.root_keys.append(key)
         return key
@@ -372,13 +376,10 @@ def _build(trace: _Trace, parameters: _Parameters, settings: _Settings,
             if isinstance(x, Tensor):
                 input_keys.append((tensor_box(x), position))
             else:
-                key = f"c{sum(box.kind == 'const' for box in diagram.boxes.values())}"
-                array = np.asarray(x)
-                text = _format_array(array) if array.size <= SMALL_TENSOR_SIZE else _format_shape(array)
-                diagram.boxes[key] = _Box(key, [text], {
-                    "shape": "box", "style": "filled,dashed", "fillcolor": _FILL["const"],
-                    "fontsize": "9", "height": "0.2", "tooltip": f"constant {_format_shape(array)}",
-                }, "const")
+                key = f"c{next(constant_numbers)}"
+                attrs = {"shape": "box", "style": "filled,dashed", "fillcolor": _FILL["const"],
+                         "fontsize": "9", "height": "0.2"}
+                diagram.boxes[key] = _Box(key, [], attrs, "const", functools.partial(_describe_constant, x))
                 input_keys.append((key, position))
         op_key = f"op{index}"
         lines = [node.op.name] if inputs is not None else [node.op.name, "(freed by backward)"]
@@ -398,7 +399,32 @@ def _build(trace: _Trace, parameters: _Parameters, settings: _Settings,
     return diagram
 
 
-def _shown_grad(tensor: Tensor, shown_grads: dict[int, np.ndarray] | None) -> np.ndarray | None:
+def _describe_constant(value: Any) -> tuple[list[str], str]:
+    """A constant box's one line (its value when small, else shape and dtype) and its tooltip."""
+    array = np.asarray(value)
+    text = _format_array(array) if array.size <= SMALL_TENSOR_SIZE else _format_shape(array)
+    return [text], f"constant {_format_shape(array)}"
+
+
+def _describe_tensor(tensor: Tensor, parameters: _Parameters, settings: _Settings,
+                     shown_grads: dict[int, np.ndarray | None] | None) -> tuple[list[str], str]:
+    """A tensor box's lines (name, shape and dtype, small values, grad) and its tooltip."""
+    name = parameters.names.get(id(tensor)) or tensor.name
+    lines = [name] if name else []
+    if settings.show_shapes:
+        lines.append(_format_shape(tensor.data))
+    if settings.show_data and tensor.size <= SMALL_TENSOR_SIZE:
+        lines.append(f"data {_format_array(tensor.data)}")
+    if settings.show_grad:
+        grad = _shown_grad(tensor, shown_grads)
+        if grad is not None:
+            lines.append(_grad_line(grad))
+    tooltip = (f"{name or 'tensor'}: shape {tensor.shape}, {tensor.dtype}, "
+               f"requires_grad={tensor.requires_grad}")
+    return lines or ["tensor"], tooltip
+
+
+def _shown_grad(tensor: Tensor, shown_grads: dict[int, np.ndarray | None] | None) -> np.ndarray | None:
     if shown_grads is not None and id(tensor) in shown_grads:
         return shown_grads[id(tensor)]
     if tensor.grad is not None:
@@ -454,8 +480,8 @@ def _font_color(fill: str) -> str:
     return "#ffffff" if 0.299 * red + 0.587 * green + 0.114 * blue < 140 else "#000000"
 
 
-def _paint_heat(diagram: _Diagram, trace: _Trace, grads: dict[int, np.ndarray],
-                fixed_range: tuple[float, float] | None) -> _HeatScale:
+def _paint_heat(diagram: _Diagram, grads: dict[int, np.ndarray], fixed_range: tuple[float, float] | None,
+                show_grad: bool) -> _HeatScale:
     """Fills each tensor box with the color of its gradient norm and adds the legend."""
     norms = {key: _norm(g) for key, g in grads.items()}
     scale = _HeatScale.covering(norms.values(), fixed_range)
@@ -467,8 +493,8 @@ def _paint_heat(diagram: _Diagram, trace: _Trace, grads: dict[int, np.ndarray],
         fill = ZERO_GRAD_COLOR if norm == 0 else HEAT_COLORS[scale.color_index(norm)]
         box.attrs["fillcolor"] = fill
         box.attrs["fontcolor"] = _font_color(fill)
-        box.attrs["tooltip"] += f", |grad| = {norm:.3g}"
-        if not any(line.startswith(("|grad|", "grad ")) for line in box.lines):
+        box.attrs["tooltip"] = box.attrs.get("tooltip", "") + f", |grad| = {norm:.3g}"
+        if not show_grad:
             box.lines.append(f"|grad| {norm:.3g}")
     diagram.legend = _legend_html(scale)
     diagram.heat_scale = scale
@@ -632,7 +658,8 @@ def _to_digraph(diagram: _Diagram, settings: _Settings) -> graphviz.Digraph:
                            node_attr={"fontname": "Helvetica", "fontsize": "10", "margin": "0.08,0.04"},
                            edge_attr={"arrowsize": "0.6", "fontname": "Helvetica", "fontsize": "9"})
     for box in diagram.boxes.values():
-        dot.node(box.key, _label(box.lines), **box.attrs)
+        lines = box.finished_lines()
+        dot.node(box.key, _label(lines), **box.attrs)
     for edge in diagram.edges:
         dot.edge(edge.tail, edge.head, **edge.attrs)
     if diagram.legend is not None:
@@ -653,8 +680,8 @@ def _settings(show_data: bool, show_grad: bool, show_shapes: bool, rankdir: str,
                      grad_norm_range, title)
 
 
-def _finish(diagram: _Diagram, trace: _Trace, parameters: _Parameters,
-            settings: _Settings) -> graphviz.Digraph:
+def _condense(diagram: _Diagram, trace: _Trace, parameters: _Parameters, settings: _Settings) -> None:
+    """Groups modules and cuts the diagram to max_nodes, as the settings ask."""
     if settings.group_modules:
         if not parameters.names:
             raise InvalidArgumentError("draw_graph: group_modules=True needs params= (the model, or its "
@@ -662,7 +689,6 @@ def _finish(diagram: _Diagram, trace: _Trace, parameters: _Parameters,
         _group_modules(diagram, trace, parameters)
     if settings.max_nodes is not None:
         _truncate(diagram, settings.max_nodes)
-    return _to_digraph(diagram, settings)
 
 
 def draw_graph(*roots: Tensor, show_data: bool = True, show_grad: bool = True, show_shapes: bool = True,
@@ -686,8 +712,9 @@ def draw_graph(*roots: Tensor, show_data: bool = True, show_grad: bool = True, s
     grads = _all_gradients(trace) if settings.color_by == "grad_norm" else None
     diagram = _build(trace, parameters, settings, grads)
     if grads is not None:
-        _paint_heat(diagram, trace, grads if grads else _existing_grads(trace), settings.grad_norm_range)
-    return _finish(diagram, trace, parameters, settings)
+        _paint_heat(diagram, grads or _existing_grads(trace), settings.grad_norm_range, settings.show_grad)
+    _condense(diagram, trace, parameters, settings)
+    return _to_digraph(diagram, settings)
 
 
 def _existing_grads(trace: _Trace) -> dict[int, np.ndarray]:
@@ -717,6 +744,17 @@ def _input_gradients(node: engine.Node, output_grad: np.ndarray) -> dict[int, np
             gx = gx.reshape(x.shape) if gx.size == x.size else engine.sum_to_array(gx, x.shape)
         result[position] = gx
     return result
+
+
+def _complete_gradients(trace: _Trace, grads: dict[int, np.ndarray], loss: Tensor,
+                        done: set[int]) -> dict[int, np.ndarray | None]:
+    """Each tensor's gradient once every op consuming it has run (None before, so no `.grad` shows)."""
+    complete: dict[int, np.ndarray | None] = {}
+    for tensor_id, g in grads.items():
+        consumers = trace.consumers.get(tensor_id)
+        finished = tensor_id == id(loss) or bool(consumers) and set(consumers) <= done
+        complete[tensor_id] = g if finished else None
+    return complete
 
 
 def backward_frames(loss: Tensor, **draw_options: Any) -> list[graphviz.Digraph]:
@@ -751,21 +789,14 @@ def backward_frames(loss: Tensor, **draw_options: Any) -> list[graphviz.Digraph]
     steps = [node for node in reversed(engine.topological_order([loss.grad_fn]))
              if id(trace.outputs[node]) in grads]
     frames = []
-    done: set[int] = set()
+    done: list[int] = []
     for step, node in enumerate(steps):
         index = index_of[node]
-        done.add(index)
-        complete = {tensor_id: g for tensor_id, g in grads.items()
-                    if tensor_id == id(loss) or
-                    (trace.consumers.get(tensor_id) and set(trace.consumers[tensor_id]) <= done)}
-        step_settings = _Settings(**{**settings.__dict__,
-                                     "title": settings.title or f"backward step {step + 1}/{len(steps)}: "
-                                                                f"{node.op.name} applies its vjp"})
-        diagram = _build(trace, parameters, step_settings, complete)
-        for done_index in done - {index}:
-            diagram.boxes[diagram.op_keys[done_index]].attrs["fillcolor"] = _FILL["done_op"]
-        current = diagram.boxes[diagram.op_keys[index]]
-        current.attrs.update({"fillcolor": _FILL["current_op"], "penwidth": "2.5"})
+        done.append(index)
+        heading = f"backward step {step + 1}/{len(steps)}: {node.op.name} applies its vjp"
+        step_settings = _Settings(**{**settings.__dict__, "title": f"{settings.title}: {heading}"
+                                     if settings.title else heading})
+        diagram = _build(trace, parameters, step_settings, _complete_gradients(trace, grads, loss, set(done)))
         sent = _input_gradients(node, grads[id(trace.outputs[node])])
         for edge in diagram.edges:
             if edge.slot[0] != index:
@@ -776,7 +807,15 @@ def backward_frames(loss: Tensor, **draw_options: Any) -> list[graphviz.Digraph]
             elif edge.slot[1] in sent:
                 edge.attrs.update({"label": _grad_line(sent[edge.slot[1]], "grad"), "penwidth": "2",
                                    "fontcolor": _GRAD_EDGE_COLOR, "color": _GRAD_EDGE_COLOR})
-        frames.append(_finish(diagram, trace, parameters, step_settings))
+        _condense(diagram, trace, parameters, step_settings)
+        for done_index in done:
+            box = diagram.boxes.get(diagram.op_keys[done_index])
+            if box is not None:
+                box.attrs["fillcolor"] = _FILL["done_op"]
+        current = diagram.boxes.get(diagram.op_keys[index])
+        if current is not None:
+            current.attrs.update({"fillcolor": _FILL["current_op"], "penwidth": "2.5"})
+        frames.append(_to_digraph(diagram, step_settings))
     return frames
 
 

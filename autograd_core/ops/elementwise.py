@@ -12,15 +12,27 @@ import numpy as np
 
 from ..graph import Op, array_namespace
 
-try:
-    from scipy.special import erf as _erf_array
-except ImportError:  # pragma: no cover - scipy is optional
-    _erf_vectorized = np.frompyfunc(math.erf, 1, 1)
+_erf_vectorized = np.frompyfunc(math.erf, 1, 1)
 
-    def _erf_array(x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x)
-        return _erf_vectorized(x).astype(x.dtype if x.dtype.kind == "f" else np.float64)
 
+def _erf_array(x: np.ndarray) -> np.ndarray:
+    """The error function on an array: scipy's when installed (fast), else math.erf per element.
+    scipy is imported on first use, so `import autograd_core` stays quick."""
+    global _erf_array_impl
+    if _erf_array_impl is None:
+        try:
+            from scipy.special import erf as scipy_erf
+
+            _erf_array_impl = scipy_erf
+        except ImportError:  # pragma: no cover - scipy is optional
+            def _erf_array_impl(values: np.ndarray) -> np.ndarray:
+                values = np.asarray(values)
+                dtype = values.dtype if values.dtype.kind == "f" else np.float64
+                return _erf_vectorized(values).astype(dtype)
+    return _erf_array_impl(x)
+
+
+_erf_array_impl = None
 array_namespace.erf = _erf_array
 _SQRT_2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -34,8 +46,12 @@ def _raw(value):
 
 def _broadcast_error(name: str):
     def explain(*arrays, **attrs):
-        shapes = " and ".join(str(np.shape(a)) for a in arrays)
-        return f"{name}: shapes {shapes} cannot be broadcast together"
+        try:
+            np.broadcast_shapes(*(np.shape(a) for a in arrays))
+        except ValueError:
+            shapes = " and ".join(str(np.shape(a)) for a in arrays)
+            return f"{name}: shapes {shapes} cannot be broadcast together"
+        return None  # not a shape problem (dtype, integer power...): numpy's own message is kept
     return staticmethod(explain)
 
 

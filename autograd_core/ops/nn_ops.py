@@ -22,17 +22,17 @@ def _as_tensor(x: Any) -> Tensor:
 # ---- stable softmax helpers on arrays (what `xp.softmax` means when not recording) ----------------
 
 def _softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=axis, keepdims=True)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 def _log_softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    shift = np.max(x, axis=axis, keepdims=True)
-    shift = np.where(np.isfinite(shift), shift, 0)
+    shift = x.max(axis=axis, keepdims=True)
+    if not np.isfinite(shift).all():
+        shift = np.where(np.isfinite(shift), shift, 0)
     shifted = x - shift
     with np.errstate(divide="ignore"):
-        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 # ---- im2col / col2im ----------------------------------------------------------------------------
@@ -129,13 +129,14 @@ class SoftmaxCrossEntropy(Op):
     name = "softmax_cross_entropy"
 
     def forward(logits, coefficients, divisor, reduce):
-        log_probs = _log_softmax_array(logits, axis=1)
-        with np.errstate(invalid="ignore"):
-            weighted = np.where(coefficients != 0, coefficients * log_probs, 0)
-        rows = -np.sum(weighted, axis=1)
+        weighted = coefficients * _log_softmax_array(logits, axis=1)
+        if not np.isfinite(weighted).all():
+            with np.errstate(invalid="ignore"):
+                weighted = np.where(coefficients != 0, weighted, 0)
+        rows = -weighted.sum(axis=1)
         if reduce:
             with np.errstate(invalid="ignore", divide="ignore"):
-                return np.asarray(np.sum(rows) / divisor, dtype=logits.dtype)
+                return np.asarray(rows.sum() / divisor, dtype=logits.dtype)
         return rows.astype(logits.dtype, copy=False)
 
     def vjp(xp, needs, g, out, logits, coefficients, divisor, reduce):

@@ -20,7 +20,10 @@ def normalize_axis(axis, ndim: int, op_name: str) -> tuple | None:
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     result = []
     for a in axes:
-        if not isinstance(a, (int, np.integer)) or not -max(ndim, 1) <= a < max(ndim, 1):
+        if not isinstance(a, (int, np.integer)) or isinstance(a, (bool, np.bool_)):
+            raise InvalidArgumentError(f"{op_name}: axis must be an int or a tuple of ints, got "
+                                       f"{axis!r}")
+        if not -max(ndim, 1) <= a < max(ndim, 1):
             raise InvalidArgumentError(f"{op_name}: axis {axis} is out of range for a tensor with "
                                        f"{ndim} dimension(s)")
         result.append(int(a) % max(ndim, 1))
