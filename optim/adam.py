@@ -1,0 +1,124 @@
+"""Adam and AdamW: Adam with L2 weight decay added to the gradient, or decoupled (decay the weights)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from autograd_core import Tensor
+from autograd_core.errors import InvalidArgumentError
+
+from .optimizer import Optimizer, ParamGroup, check_beta, check_non_negative
+
+
+class Adam(Optimizer):
+    """Adam exactly as `torch.optim.Adam`: for each parameter with a grad g, at step t,
+
+    g <- -g if maximize;  g <- g + weight_decay * p
+    m <- beta1 * m + (1 - beta1) * g;   v <- beta2 * v + (1 - beta2) * g^2
+    (amsgrad: v_max <- max(v_max, v), used instead of v below)
+    denom = sqrt(v) / sqrt(1 - beta2^t) + eps;   p <- p - lr / (1 - beta1^t) * m / denom
+    """
+
+    _decoupled_weight_decay = False
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[ParamGroup],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group: ParamGroup) -> None:
+        name = type(self).__name__
+        check_non_negative(name, "learning rate", group["lr"])
+        check_non_negative(name, "epsilon value", group["eps"])
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise InvalidArgumentError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        check_beta(name, "beta parameter at index 0:", betas[0])
+        check_beta(name, "beta parameter at index 1:", betas[1])
+        check_non_negative(name, "weight_decay value", group["weight_decay"])
+
+    def _initial_state(self, param: Tensor, group: ParamGroup) -> dict[str, Any]:
+        state = {
+            "step": 0,
+            "exp_avg": np.zeros_like(param.data),
+            "exp_avg_sq": np.zeros_like(param.data),
+        }
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = np.zeros_like(param.data)
+        return state
+
+    def _update_parameter(
+        self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup
+    ) -> None:
+        lr, weight_decay, eps = group["lr"], group["weight_decay"], group["eps"]
+        beta1, beta2 = group["betas"]
+        if group["maximize"]:
+            grad = -grad
+        state["step"] += 1
+        step = state["step"]
+
+        if weight_decay != 0:
+            if self._decoupled_weight_decay:
+                param *= 1 - lr * weight_decay
+            else:
+                grad = grad + weight_decay * param.data
+
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        exp_avg *= beta1
+        exp_avg += (1 - beta1) * grad
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * grad * grad
+
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        step_size = lr / bias_correction1
+        if group["amsgrad"]:
+            if "max_exp_avg_sq" not in state:
+                state["max_exp_avg_sq"] = np.zeros_like(param.data)
+            np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
+            second_moment = state["max_exp_avg_sq"]
+        else:
+            second_moment = exp_avg_sq
+        denom = np.sqrt(second_moment) / bias_correction2**0.5 + eps
+        param -= step_size * (exp_avg / denom)
+
+
+class AdamW(Adam):
+    """AdamW exactly as `torch.optim.AdamW`: Adam whose weight decay is decoupled from the gradient,
+
+    p <- p * (1 - lr * weight_decay)   before the Adam update (which then sees the raw gradient).
+    """
+
+    _decoupled_weight_decay = True
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[ParamGroup],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

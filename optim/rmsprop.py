@@ -1,0 +1,90 @@
+"""RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from autograd_core import Tensor
+
+from .optimizer import Optimizer, ParamGroup, check_non_negative
+
+
+class RMSprop(Optimizer):
+    """RMSprop exactly as `torch.optim.RMSprop`: for each parameter with a grad g,
+
+    g <- -g if maximize;  g <- g + weight_decay * p
+    v <- alpha * v + (1 - alpha) * g^2
+    centered: g_avg <- alpha * g_avg + (1 - alpha) * g;  v~ = v - g_avg^2, else v~ = v
+    momentum > 0: b <- momentum * b + g / (sqrt(v~) + eps);  p <- p - lr * b
+    otherwise:    p <- p - lr * g / (sqrt(v~) + eps)
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[ParamGroup],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "alpha": alpha,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "momentum": momentum,
+            "centered": centered,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group: ParamGroup) -> None:
+        check_non_negative("RMSprop", "learning rate", group["lr"])
+        check_non_negative("RMSprop", "epsilon value", group["eps"])
+        check_non_negative("RMSprop", "momentum value", group["momentum"])
+        check_non_negative("RMSprop", "weight_decay value", group["weight_decay"])
+        check_non_negative("RMSprop", "alpha value", group["alpha"])
+
+    def _initial_state(self, param: Tensor, group: ParamGroup) -> dict[str, Any]:
+        state: dict[str, Any] = {"step": 0, "square_avg": np.zeros_like(param.data)}
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = np.zeros_like(param.data)
+        if group["centered"]:
+            state["grad_avg"] = np.zeros_like(param.data)
+        return state
+
+    def _update_parameter(
+        self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup
+    ) -> None:
+        alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
+        if group["maximize"]:
+            grad = -grad
+        state["step"] += 1
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * param.data
+
+        square_avg = state["square_avg"]
+        square_avg *= alpha
+        square_avg += (1 - alpha) * grad * grad
+        if group["centered"]:
+            grad_avg = state.setdefault("grad_avg", np.zeros_like(param.data))
+            grad_avg *= alpha
+            grad_avg += (1 - alpha) * grad
+            avg = np.sqrt(square_avg - grad_avg * grad_avg) + eps
+        else:
+            avg = np.sqrt(square_avg) + eps
+
+        if momentum > 0:
+            buffer = state.setdefault("momentum_buffer", np.zeros_like(param.data))
+            buffer *= momentum
+            buffer += grad / avg
+            param -= group["lr"] * buffer
+        else:
+            param -= group["lr"] * (grad / avg)
