@@ -9,6 +9,7 @@ are recorded as events too, so `trace` can replay a whole training step.
 
 from __future__ import annotations
 
+import collections.abc
 import functools
 import os
 import warnings
@@ -356,6 +357,7 @@ def replayable(fn: Callable) -> Callable:
         tapes = list(graph.active_tapes)
         if not tapes:
             return fn(*args, **kwargs)
+        args = tuple(list(a) if isinstance(a, collections.abc.Iterator) else a for a in args)
         for tape in tapes:
             tape._record_call(fn, args, kwargs)
         saved = graph.active_tapes[:]

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, SupportsFloat
 
+from autograd_core.tape import replayable
 from autograd_core.errors import DTypeError, InvalidArgumentError
 
 from .optimizer import Optimizer
@@ -85,6 +86,7 @@ class LRScheduler:
         """The lrs most recently set by this scheduler, one per parameter group."""
         return self._last_lr
 
+    @replayable
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch and write the new lrs into the optimizer's groups.
 
@@ -565,6 +567,7 @@ class ReduceLROnPlateau(LRScheduler):
             return current > best * (self.threshold + 1.0)
         return current > best + self.threshold
 
+    @replayable
     def step(self, metrics: SupportsFloat, epoch: int | None = None) -> None:  # type: ignore[override]
         """Record this epoch's metric and reduce the lrs if it has plateaued."""
         current = float(metrics)

@@ -159,3 +159,50 @@ def test_in_place_updates_are_replayed():
 def test_generated_source_is_readable():
     step = ag.trace(lambda x: ag.tanh(x).sum(), np.ones(3), params=[])
     assert "tanh_" in step.source and "def program" in step.source
+
+
+def test_traced_cross_entropy_reads_new_targets_each_call():
+    import nn.functional as F
+
+    logits = ag.tensor(np.random.default_rng(0).standard_normal((4, 3)), requires_grad=True)
+    step = ag.trace(lambda y: F.cross_entropy(logits, y), np.array([0, 1, 2, 0]), params=[logits])
+    for targets in (np.array([2, 2, 1, 0]), np.array([1, 0, 0, 2])):
+        loss, (grad,) = step(targets)
+        fresh = ag.tensor(logits.data, requires_grad=True)
+        expected = F.cross_entropy(fresh, targets)
+        expected.backward()
+        assert loss.item() == expected.item()
+        np.testing.assert_array_equal(grad.data, fresh.grad.data)
+
+
+def test_traced_nn_training_step_with_clipping_matches_eager():
+    import nn
+    import nn.functional as F
+
+    def build():
+        nn.init.manual_seed(3)
+        model = nn.Sequential(nn.Linear(4, 32, dtype=np.float64), nn.Tanh(),
+                              nn.Linear(32, 3, dtype=np.float64))
+        return model, optim.AdamW(model.parameters(), lr=0.01)
+
+    data = batches(np.random.default_rng(4), 20, n=16)
+    eager_model, eager_opt = build()
+    traced_model, traced_opt = build()
+
+    def step_of(model, opt):
+        def train_step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+            opt.step()
+            return loss
+        return train_step
+
+    eager_step = step_of(eager_model, eager_opt)
+    step = ag.trace(step_of(traced_model, traced_opt), *data[0])
+    eager_losses = [eager_step(x, y).item() for x, y in data]
+    traced_losses = [step.first_result.item()] + [step(x, y)[0].item() for x, y in data[1:]]
+    assert eager_losses == traced_losses
+    for (name, a), (_, b) in zip(eager_model.named_parameters(), traced_model.named_parameters()):
+        assert np.array_equal(a.data, b.data), name

@@ -157,6 +157,67 @@ def softmax_cross_entropy(logits: Any, coefficients: Any, divisor: float = 1.0,
                  {"divisor": float(divisor), "reduce": bool(reduce)})
 
 
+def picked_weights(flat_targets: np.ndarray, weights: np.ndarray | None, ignore_index: int,
+                   dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """(targets with ignored ones replaced by class 0, the weight of each target: 0 when ignored)."""
+    valid = flat_targets != ignore_index
+    if valid.all():
+        picked = weights[flat_targets] if weights is not None else np.ones(flat_targets.shape, dtype=dtype)
+        return flat_targets, picked
+    safe = np.where(valid, flat_targets, 0)
+    picked = weights[safe] if weights is not None else np.ones(safe.shape, dtype=dtype)
+    return safe, (picked * valid).astype(dtype, copy=False)
+
+
+def class_index_coefficients(flat: np.ndarray, classes: int, weights: np.ndarray | None,
+                             ignore_index: int, label_smoothing: float,
+                             dtype: np.dtype) -> tuple[np.ndarray, float]:
+    """Coefficients A (M, C) with loss_i = -sum_c A_ic log p_ic for class-index targets, and the sum
+    of the targets' weights ('mean' divides by it). PyTorch's rule: A_it = (1 - eps) w_t, plus
+    eps w_c / C on every class of a non-ignored row."""
+    safe, picked = picked_weights(flat, weights, ignore_index, dtype)
+    coefficients = np.zeros((len(safe), classes), dtype=dtype)
+    coefficients[np.arange(len(safe)), safe] = (1.0 - label_smoothing) * picked
+    if label_smoothing > 0:
+        spread = (weights if weights is not None else np.ones(classes, dtype=dtype)) / classes
+        valid = (flat != ignore_index).astype(dtype)
+        coefficients += label_smoothing * valid[:, None] * spread[None, :]
+    return coefficients, float(picked.sum())
+
+
+class ClassCrossEntropy(Op):
+    """Cross entropy of logits (N, C) against integer class targets (N,), the targets being an
+    input of the op (so a traced step reads new targets each call). The coefficients of
+    SoftmaxCrossEntropy are rebuilt from the targets in forward and in vjp."""
+    name = "cross_entropy"
+
+    def forward(logits, target, weights, ignore_index, label_smoothing, reduction):
+        coefficients, total = class_index_coefficients(
+            np.reshape(target, -1), logits.shape[1], weights, ignore_index, label_smoothing,
+            logits.dtype)
+        divisor = total if reduction == "mean" else 1.0
+        return SoftmaxCrossEntropy.forward(logits, coefficients, divisor, reduction != "none")
+
+    def vjp(xp, needs, g, out, logits, target, weights, ignore_index, label_smoothing, reduction):
+        target_data = target.data if hasattr(target, "grad_fn") else target
+        coefficients, total = class_index_coefficients(
+            np.reshape(target_data, -1), logits.shape[1], weights, ignore_index, label_smoothing,
+            logits.dtype)
+        divisor = total if reduction == "mean" else 1.0
+        grad_logits, _ = SoftmaxCrossEntropy.vjp(xp, (True, False), g, None, logits, coefficients,
+                                                 divisor, reduction != "none")
+        return grad_logits, None
+
+
+def class_cross_entropy(logits: Any, target: Any, weights: np.ndarray | None = None,
+                        ignore_index: int = -100, label_smoothing: float = 0.0,
+                        reduction: str = "mean") -> Tensor:
+    """Fused cross entropy of logits (N, C) and integer targets (N,) (validated by the caller)."""
+    return apply(ClassCrossEntropy, (_as_tensor(logits), target),
+                 {"weights": weights, "ignore_index": ignore_index,
+                  "label_smoothing": float(label_smoothing), "reduction": reduction})
+
+
 # ---- binary cross entropy on probabilities ------------------------------------------------------
 
 _BCE_EPSILON = 1e-12
@@ -219,5 +280,6 @@ if not hasattr(array_namespace, "softmax"):
 if not hasattr(array_namespace, "log_softmax"):
     array_namespace.log_softmax = _log_softmax_array
 
-__all__ = ["im2col", "col2im", "softmax_cross_entropy", "binary_cross_entropy_elementwise",
+__all__ = ["im2col", "col2im", "softmax_cross_entropy", "class_cross_entropy",
+           "class_index_coefficients", "picked_weights", "binary_cross_entropy_elementwise",
            "embedding_lookup", "conv_output_size"]

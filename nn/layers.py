@@ -1,0 +1,542 @@
+"""Layers with parameters or state: Linear, MLP, Dropout, BatchNorm1d/2d, LayerNorm, Embedding,
+Conv2d, MaxPool2d, AvgPool2d, Flatten and Residual.
+
+Constructors follow PyTorch's signatures and initialisation; every layer with random state also
+takes `generator=` (a numpy Generator, an int seed, or None for nn.init's default generator).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+import autograd_core.ops as ops
+from autograd_core import Tensor, get_default_dtype, no_grad
+from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
+
+from . import functional as F
+from . import init
+from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
+from .containers import Sequential
+from .init import GeneratorLike, resolve_generator
+from .module import Module, Parameter
+
+__all__ = ["Linear", "MLP", "Dropout", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding", "Conv2d",
+           "MaxPool2d", "AvgPool2d", "Flatten", "Residual"]
+
+
+def _factory_dtype(dtype: Any, device: Any, owner: str) -> np.dtype:
+    """The parameter dtype (the default dtype when None); only the CPU device exists."""
+    if device is not None and str(device) not in ("cpu", "cpu:0"):
+        raise UnsupportedError(f"{owner}: only device='cpu' is available, got {device!r}")
+    if isinstance(dtype, str):
+        dtype = dtype.replace("torch.", "")
+    resolved = get_default_dtype() if dtype is None else np.dtype(dtype)
+    if resolved.kind != "f":
+        raise DTypeError(f"{owner}: parameters must have a floating dtype, got {resolved}")
+    return resolved
+
+
+def _positive_int(value: Any, owner: str, name: str, allow_zero: bool = False) -> int:
+    is_int = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not is_int or value < (0 if allow_zero else 1):
+        kind = "a non-negative" if allow_zero else "a positive"
+        raise InvalidArgumentError(f"{owner}: {name} must be {kind} int, got {value!r}")
+    return int(value)
+
+
+def _empty_parameter(shape: tuple, dtype: np.dtype) -> Parameter:
+    return Parameter(np.zeros(shape, dtype=dtype))
+
+
+def _check_feature_input(input: Any, owner: str, features: int) -> Tensor:  # noqa: A002
+    if not isinstance(input, Tensor):
+        input = Tensor(input)
+    if input.ndim == 0 or input.shape[-1] != features:
+        raise ShapeError(f"{owner}: expected input with {features} features (last dim), "
+                         f"got shape {input.shape}")
+    return input
+
+
+class Linear(Module):
+    """y = x W^T + b: (*, in_features) -> (*, out_features); weight (out, in) and bias (out,) start
+    U(-1/sqrt(in), 1/sqrt(in)) like PyTorch's."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device: Any = None,
+                 dtype: Any = None, *, generator: GeneratorLike = None) -> None:
+        super().__init__()
+        self.in_features = _positive_int(in_features, "Linear", "in_features", allow_zero=True)
+        self.out_features = _positive_int(out_features, "Linear", "out_features", allow_zero=True)
+        dtype = _factory_dtype(dtype, device, "Linear")
+        self.weight = _empty_parameter((out_features, in_features), dtype)
+        if bias:
+            self.bias = _empty_parameter((out_features,), dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: GeneratorLike = None) -> None:
+        """Redraws weight (kaiming_uniform_ with a=sqrt(5)) and bias (U(-1/sqrt(in), 1/sqrt(in)))."""
+        rng = resolve_generator(generator)
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=rng)
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound, generator=rng)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        x = _check_feature_input(input, "Linear", self.in_features)
+        return ops.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+_ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "gelu": GELU, "leaky_relu": LeakyReLU,
+                "softplus": Softplus, "identity": Identity}
+
+
+def _make_activation(spec: Any, owner: str) -> Module:
+    """A fresh activation module from a name ('relu', ...), a Module class, or a Module instance
+    (deep-copied, so no two layers share one)."""
+    if isinstance(spec, str):
+        if spec.lower() not in _ACTIVATIONS:
+            raise InvalidArgumentError(f"{owner}: unknown activation {spec!r}; expected one of "
+                                       f"{sorted(_ACTIVATIONS)} or a Module")
+        return _ACTIVATIONS[spec.lower()]()
+    if isinstance(spec, type) and issubclass(spec, Module):
+        return spec()
+    if isinstance(spec, Module):
+        return copy.deepcopy(spec)
+    raise InvalidArgumentError(f"{owner}: activation must be a name, a Module class or a Module instance, "
+                               f"got {spec!r}")
+
+
+class MLP(Sequential):
+    """A multilayer perceptron: Linear(sizes[0], sizes[1]), activation, [Dropout], ..., Linear(sizes[-2],
+    sizes[-1]), [output_activation]. (N, sizes[0]) -> (N, sizes[-1]).
+
+    It is a Sequential, so parameters are named like PyTorch's equivalent nn.Sequential:
+    '0.weight', '0.bias', '2.weight', ... (activations and dropouts take positions too), and its
+    state_dict loads into that torch model directly."""
+
+    def __init__(self, sizes: Sequence[int], activation: Any = "relu", output_activation: Any = None,
+                 dropout: float = 0.0, bias: bool = True, dtype: Any = None, *,
+                 generator: GeneratorLike = None) -> None:
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise InvalidArgumentError(f"MLP: sizes needs at least an input and an output size, got {sizes}")
+        for size in sizes:
+            _positive_int(size, "MLP", "every size")
+        if not 0.0 <= dropout < 1.0:
+            raise InvalidArgumentError(f"MLP: dropout must be in [0, 1), got {dropout}")
+        rng = resolve_generator(generator)
+        layers: list[Module] = []
+        for index, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(Linear(fan_in, fan_out, bias=bias, dtype=dtype, generator=rng))
+            if index < len(sizes) - 2:
+                if activation is not None:
+                    layers.append(_make_activation(activation, "MLP"))
+                if dropout > 0:
+                    layers.append(Dropout(dropout, generator=None if generator is None else rng))
+            elif output_activation is not None:
+                layers.append(_make_activation(output_activation, "MLP"))
+        super().__init__(*layers)
+        self.sizes = tuple(sizes)
+
+
+class Dropout(Module):
+    """Inverted dropout (zero with probability p, scale the rest by 1/(1-p)) in training mode, the
+    identity in eval mode; any shape -> same shape. Masks come from `generator`."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False, *, generator: GeneratorLike = None) -> None:
+        super().__init__()
+        if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0.0 <= p <= 1.0:
+            raise InvalidArgumentError(f"Dropout: probability has to be between 0 and 1, but got {p!r}")
+        self.p = p
+        self.inplace = inplace
+        self.generator = None if generator is None else resolve_generator(generator)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.dropout(input, self.p, self.training, generator=self.generator)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class _BatchNorm(Module):
+    """Shared BatchNorm logic; subclasses fix which input ranks they accept."""
+
+    accepted_ranks: tuple = ()
+    input_description = ""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, device: Any = None,
+                 dtype: Any = None, *, bias: bool = True) -> None:
+        super().__init__()
+        owner = type(self).__name__
+        self.num_features = _positive_int(num_features, owner, "num_features")
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        dtype = _factory_dtype(dtype, device, owner)
+        if affine:
+            self.weight = _empty_parameter((num_features,), dtype)
+            if bias:
+                self.bias = _empty_parameter((num_features,), dtype)
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor._wrap(np.zeros(num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor._wrap(np.ones(num_features, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor._wrap(np.array(0, dtype=np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+
+    def reset_running_stats(self) -> None:
+        """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.copy_(1)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        """Resets the running statistics, weight = 1 and bias = 0."""
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        owner = type(self).__name__
+        if not isinstance(input, Tensor):
+            input = Tensor(input)
+        if input.ndim not in self.accepted_ranks:
+            raise ShapeError(f"{owner}: expected {self.input_description} input, got shape {input.shape}")
+        if input.shape[1] != self.num_features:
+            raise ShapeError(f"{owner}: expected input with {self.num_features} channels (dim 1), got shape "
+                             f"{input.shape}")
+        if self.training and input.size // self.num_features <= 1:
+            raise InvalidArgumentError(f"{owner}: expected more than 1 value per channel when training, got "
+                                       f"input of shape {input.shape}")
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            with no_grad():
+                self.num_batches_tracked += 1
+            if self.momentum is None:
+                factor = 1.0 / float(self.num_batches_tracked.data)
+        use_batch_statistics = self.training or (self.running_mean is None and self.running_var is None)
+        keep_running = not self.training or self.track_running_stats
+        return F.batch_norm(input, self.running_mean if keep_running else None,
+                            self.running_var if keep_running else None, self.weight, self.bias,
+                            use_batch_statistics, factor, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation over (N, C) or (N, C, L) input, per channel C, with PyTorch's running
+    statistics: running_mean/var <- (1 - momentum) old + momentum batch (unbiased batch variance);
+    momentum=None is a cumulative average. Eval mode normalises with the running statistics."""
+
+    accepted_ranks = (2, 3)
+    input_description = "2D (N, C) or 3D (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation over (N, C, H, W) input, per channel C (see BatchNorm1d)."""
+
+    accepted_ranks = (4,)
+    input_description = "4D (N, C, H, W)"
+
+
+class LayerNorm(Module):
+    """Normalises over the last len(normalized_shape) axes (biased variance), then weight * x + bias;
+    (*, *normalized_shape) -> same shape."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, (int, np.integer)):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(_positive_int(n, "LayerNorm", "normalized_shape")
+                                      for n in normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        dtype = _factory_dtype(dtype, device, "LayerNorm")
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
+            if bias:
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0."""
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor):
+            input = Tensor(input)
+        count = len(self.normalized_shape)
+        if input.ndim < count or tuple(input.shape[input.ndim - count:]) != self.normalized_shape:
+            raise ShapeError(f"LayerNorm: expected input with trailing shape {self.normalized_shape}, "
+                             f"got shape {input.shape}")
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
+
+
+class Embedding(Module):
+    """A lookup table: integer indices (*) -> rows of weight (*, embedding_dim). Weight starts N(0, 1)
+    (the padding_idx row zero); repeated indices accumulate gradient, padding_idx gets none."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                 sparse: bool = False, _weight: Any = None, _freeze: bool = False, device: Any = None,
+                 dtype: Any = None, *, generator: GeneratorLike = None) -> None:
+        super().__init__()
+        self.num_embeddings = _positive_int(num_embeddings, "Embedding", "num_embeddings", allow_zero=True)
+        self.embedding_dim = _positive_int(embedding_dim, "Embedding", "embedding_dim", allow_zero=True)
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise InvalidArgumentError(f"Embedding: padding_idx {padding_idx} must be within "
+                                           f"num_embeddings ({num_embeddings})")
+            padding_idx %= num_embeddings
+        if scale_grad_by_freq or sparse:
+            raise UnsupportedError("Embedding: scale_grad_by_freq and sparse are not supported")
+        self.padding_idx = padding_idx
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        self.sparse = sparse
+        if _weight is None:
+            self.weight = _empty_parameter((num_embeddings, embedding_dim), _factory_dtype(dtype, device,
+                                                                                             "Embedding"))
+            self.reset_parameters(generator)
+        else:
+            weight = _weight.data if isinstance(_weight, Tensor) else np.asarray(_weight)
+            if weight.shape != (num_embeddings, embedding_dim):
+                raise ShapeError(f"Embedding: _weight must have shape ({num_embeddings}, {embedding_dim}), "
+                                 f"got {weight.shape}")
+            self.weight = Parameter(weight, requires_grad=not _freeze)
+
+    def reset_parameters(self, generator: GeneratorLike = None) -> None:
+        """Redraws weight from N(0, 1) and zeroes the padding_idx row."""
+        init.normal_(self.weight, generator=generator)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx] = 0
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None,
+                        max_norm: float | None = None, norm_type: float = 2.0) -> Embedding:
+        """An Embedding holding a copy of a 2-D (num_embeddings, embedding_dim) array, frozen by default."""
+        weight = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        if weight.ndim != 2:
+            raise ShapeError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape {weight.shape}")
+        return cls(weight.shape[0], weight.shape[1], padding_idx=padding_idx, max_norm=max_norm,
+                   norm_type=norm_type, _weight=weight.copy(), _freeze=freeze)
+
+    def forward(self, input: Any) -> Tensor:  # noqa: A002
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        return text
+
+
+def _pair_or_same(value: Any, owner: str, name: str) -> Any:
+    if isinstance(value, str):
+        if value not in ("same", "valid"):
+            raise InvalidArgumentError(f"{owner}: {name} must be an int, a pair, 'valid' or 'same', "
+                                       f"got {value!r}")
+        return value
+    return F._pair(value, owner, name)
+
+
+class Conv2d(Module):
+    """2-D convolution (cross-correlation) of NCHW input: (N, in_channels, H, W) -> (N, out_channels, OH, OW),
+    OH = floor((H + 2 padding - dilation (kernel - 1) - 1) / stride) + 1. Weight (out, in/groups, kh, kw)
+    and bias start U(-1/sqrt(fan_in), 1/sqrt(fan_in)) like PyTorch's."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
+                 stride: int | tuple[int, int] = 1, padding: str | int | tuple[int, int] = 0,
+                 dilation: int | tuple[int, int] = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None, *,
+                 generator: GeneratorLike = None) -> None:
+        super().__init__()
+        self.in_channels = _positive_int(in_channels, "Conv2d", "in_channels")
+        self.out_channels = _positive_int(out_channels, "Conv2d", "out_channels")
+        self.groups = _positive_int(groups, "Conv2d", "groups")
+        if in_channels % groups or out_channels % groups:
+            raise InvalidArgumentError(f"Conv2d: in_channels ({in_channels}) and out_channels "
+                                       f"({out_channels}) must be divisible by groups ({groups})")
+        if padding_mode != "zeros":
+            raise UnsupportedError(f"Conv2d: only padding_mode='zeros' is supported, got {padding_mode!r}")
+        self.kernel_size = F._pair(kernel_size, "Conv2d", "kernel_size")
+        self.stride = F._pair(stride, "Conv2d", "stride")
+        self.padding = _pair_or_same(padding, "Conv2d", "padding")
+        self.dilation = F._pair(dilation, "Conv2d", "dilation")
+        if self.padding == "same" and self.stride != (1, 1):
+            raise InvalidArgumentError("Conv2d: padding='same' is not supported for strided convolutions")
+        self.output_padding = (0, 0)
+        self.transposed = False
+        self.padding_mode = padding_mode
+        dtype = _factory_dtype(dtype, device, "Conv2d")
+        self.weight = _empty_parameter((out_channels, in_channels // groups) + self.kernel_size, dtype)
+        if bias:
+            self.bias = _empty_parameter((out_channels,), dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: GeneratorLike = None) -> None:
+        """Redraws weight (kaiming_uniform_ with a=sqrt(5)) and bias (U(-1/sqrt(fan_in), 1/sqrt(fan_in)))."""
+        rng = resolve_generator(generator)
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=rng)
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            if fan_in != 0:
+                bound = 1 / math.sqrt(fan_in)
+                init.uniform_(self.bias, -bound, bound, generator=rng)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor):
+            input = Tensor(input)
+        if input.ndim not in (3, 4) or input.shape[-3] != self.in_channels:
+            channels = self.in_channels
+            raise ShapeError(f"Conv2d: expected (N, {channels}, H, W) or ({channels}, H, W) input "
+                             f"({channels} channels), got shape {input.shape}")
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
+
+
+class MaxPool2d(Module):
+    """Max over kernel_size windows of NCHW input (stride defaults to kernel_size):
+    (N, C, H, W) -> (N, C, OH, OW); padding counts as -inf."""
+
+    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
+                 padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+        F._pool_arguments("MaxPool2d", kernel_size, self.stride, padding, dilation)
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool2d(Module):
+    """Mean over kernel_size windows of NCHW input (stride defaults to kernel_size):
+    (N, C, H, W) -> (N, C, OH, OW)."""
+
+    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
+                 padding: int | tuple[int, int] = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None) -> None:
+        super().__init__()
+        if ceil_mode:
+            raise UnsupportedError("AvgPool2d: ceil_mode=True is not supported")
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+        F._pool_arguments("AvgPool2d", kernel_size, self.stride, padding)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class Flatten(Module):
+    """Merges dims start_dim..end_dim into one: (N, C, H, W) -> (N, C*H*W) by default."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor):
+            input = Tensor(input)
+        for dim in (self.start_dim, self.end_dim):
+            if not -max(input.ndim, 1) <= dim < max(input.ndim, 1):
+                raise InvalidArgumentError(f"Flatten: dimension {dim} is out of range for input of shape "
+                                           f"{input.shape}")
+        return ops.flatten(input, self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Residual(Module):
+    """x + module(x), for a module that keeps the shape: (*) -> (*)."""
+
+    def __init__(self, module: Module) -> None:
+        super().__init__()
+        if not isinstance(module, Module):
+            raise DTypeError(f"Residual: expected a Module, got {type(module).__name__}")
+        self.module = module
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        output = self.module(input)
+        if output.shape != input.shape:
+            raise ShapeError(f"Residual: the wrapped {type(self.module).__name__} changed the shape from "
+                             f"{input.shape} to {output.shape}; x + module(x) needs them equal")
+        return input + output
