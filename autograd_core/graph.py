@@ -44,6 +44,9 @@ class Op:
     name: str = "op"
     save_output: bool = False
     differentiable: bool = True
+    #: Indices of the inputs whose values vjp reads (None: all). Other large intermediate inputs
+    #: are held as `Unsaved` stand-ins, so their arrays can be freed before backward.
+    saved_inputs: tuple | None = None
 
     @staticmethod
     def forward(*arrays: Any, **attrs: Any) -> np.ndarray:
@@ -92,7 +95,7 @@ class Node:
         """(grad_fn of each input, or None), like PyTorch's; empty once the graph is freed."""
         if self.inputs is None:
             return ()
-        return tuple(x.grad_fn if isinstance(x, Tensor) else None for x in self.inputs)
+        return tuple(getattr(x, "grad_fn", None) for x in self.inputs)
 
     def release(self) -> None:
         """Drops the saved inputs and output so their memory is freed after backward."""
@@ -101,6 +104,46 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{type_name(self.op)}Backward>"
+
+
+class Unsaved:
+    """Stands in a node for an input whose values the op's vjp never reads (e.g. the input of
+    tanh, whose derivative comes from the output): it keeps the link to the input's grad_fn, its
+    shape and dtype, and only a weak reference to the tensor, so the array can be freed early."""
+
+    __slots__ = ("shape", "dtype", "grad_fn", "tensor")
+    requires_grad = True
+
+    def __init__(self, tensor: Tensor) -> None:
+        self.shape = tensor.data.shape
+        self.dtype = tensor.data.dtype
+        self.grad_fn = tensor.grad_fn
+        self.tensor = weakref.ref(tensor)
+
+    @property
+    def data(self) -> Unsaved:
+        return self
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __repr__(self) -> str:
+        return f"<unsaved input {self.shape} {self.dtype} of {self.grad_fn!r}>"
+
+
+#: Inputs smaller than this stay saved even when their op does not need them (they cost little
+#: and keep their values visible to graph diagrams).
+UNSAVED_MIN_SIZE = 1024
+
+
+def _without_unsaved(inputs: tuple, saved: tuple) -> tuple:
+    return tuple([Unsaved(x) if i not in saved and isinstance(x, Tensor) and x.grad_fn is not None
+                  and x.data.size >= UNSAVED_MIN_SIZE else x for i, x in enumerate(inputs)])
 
 
 def type_name(op: type[Op]) -> str:
@@ -181,7 +224,10 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
     if requires and _state.grad_enabled:
         node = Node.__new__(Node)
         node.op = op
-        node.inputs = inputs
+        if out.size >= UNSAVED_MIN_SIZE and op.saved_inputs is not None:
+            node.inputs = _without_unsaved(inputs, op.saved_inputs)
+        else:
+            node.inputs = inputs
         node.attrs = attrs
         node.out = out if op.save_output else None
         node.needs = needs
@@ -430,7 +476,7 @@ def _run_on_arrays(order: list, pending: dict, leaf_grads: dict, wanted: dict | 
                 pending[parent] = gx if existing is None else existing + gx
             else:
                 if gx is g or gx.base is not None or not gx.flags.writeable:
-                    gx = np.array(gx)
+                    gx = np.array(gx, order="C")
                 key = id(x)
                 previous = leaf_grads.get(key)
                 leaf_grads[key] = (x, gx if previous is None else previous[1] + gx)
@@ -447,6 +493,15 @@ def _node_extras(node: Node, g: Any, create_graph: bool, accumulate: bool) -> An
         if holder is not None:
             _store_grad(holder, g if create_graph else np.array(g), create_graph)
     return g
+
+
+def _output_as_tensor(node: Node) -> Tensor:
+    """The node's saved output as a Tensor whose grad_fn is the node itself (as PyTorch unpacks a
+    saved output), so a vjp that uses it stays differentiable through this node."""
+    out = Tensor._wrap(node.out)
+    out.grad_fn = node
+    out.requires_grad = True
+    return out
 
 
 def _run_recorded(order: list, pending: dict, leaf_grads: dict, wanted: dict | None,
@@ -468,7 +523,7 @@ def _run_recorded(order: list, pending: dict, leaf_grads: dict, wanted: dict | N
             tensor = wanted[wanted_nodes[node]]
             leaf_grads[id(tensor)] = (tensor, g)
         _check_versions(node)
-        out = apply(node.op, inputs, node.attrs) if node.op.save_output else None
+        out = _output_as_tensor(node) if node.op.save_output else None
         input_grads = node.op.vjp(xp, node.needs, g, out, *inputs, **(node.attrs or {}))
         for x, need, gx in zip(inputs, node.needs, input_grads):
             if not need or gx is None:

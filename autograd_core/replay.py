@@ -421,7 +421,7 @@ class _Generator:
                         pending[number] = fixed
                 else:
                     if fixed is g or fixed.base is not None or not fixed.flags.writeable:
-                        expression = f"np.array({expression})"
+                        expression = f"np.array({expression}, order='C')"
                     if number in leaf_values:
                         emit(f"    l{number} = l{number} + {expression}")
                     else:

@@ -14,6 +14,7 @@ the heat map and the frames compute every tensor's gradient themselves, touching
 from __future__ import annotations
 
 import contextlib
+import weakref
 import functools
 import itertools
 import math
@@ -134,7 +135,7 @@ def _trace(roots: list[Tensor]) -> _Trace:
             continue
         visited.add(node)
         stack.append((node, True))
-        for x in reversed(node.inputs or ()):
+        for x in reversed(_resolved_inputs(node)):
             if isinstance(x, Tensor) and x.grad_fn is not None:
                 outputs.setdefault(x.grad_fn, x)
                 if x.grad_fn not in visited:
@@ -142,7 +143,7 @@ def _trace(roots: list[Tensor]) -> _Trace:
     tensors: dict[int, Tensor] = {}
     consumers: dict[int, list[int]] = {}
     for index, node in enumerate(order):
-        for x in node.inputs or ():
+        for x in _resolved_inputs(node):
             if isinstance(x, Tensor):
                 tensors.setdefault(id(x), x)
                 consumers.setdefault(id(x), []).append(index)
@@ -151,6 +152,29 @@ def _trace(roots: list[Tensor]) -> _Trace:
     for root in roots:
         tensors.setdefault(id(root), root)
     return _Trace(roots=roots, nodes=order, outputs=outputs, tensors=tensors, consumers=consumers)
+
+
+_STAND_INS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _resolved_inputs(node: engine.Node) -> tuple:
+    """A node's inputs with each `Unsaved` stand-in replaced by its tensor when that is still alive,
+    else by one shape-only Tensor per producing node (so every consumer draws the same box)."""
+    resolved = []
+    for x in node.inputs or ():
+        if isinstance(x, engine.Unsaved):
+            tensor = x.tensor()
+            if tensor is None:
+                tensor = _STAND_INS.get(x.grad_fn)
+                if tensor is None:
+                    tensor = Tensor._wrap(np.broadcast_to(np.zeros((), dtype=x.dtype), x.shape))
+                    tensor.grad_fn = x.grad_fn
+                    tensor.requires_grad = True
+                    tensor.name = "(freed)"
+                    _STAND_INS[x.grad_fn] = tensor
+            x = tensor
+        resolved.append(x)
+    return tuple(resolved)
 
 
 @contextlib.contextmanager
@@ -372,7 +396,7 @@ def _build(trace: _Trace, parameters: _Parameters, settings: _Settings,
     for index, node in enumerate(trace.nodes):
         inputs = node.inputs
         input_keys = []
-        for position, x in enumerate(inputs or ()):
+        for position, x in enumerate(_resolved_inputs(node)):
             if isinstance(x, Tensor):
                 input_keys.append((tensor_box(x), position))
             else:
@@ -526,7 +550,7 @@ def _module_of_ops(trace: _Trace, parameters: _Parameters) -> dict[int, str]:
         owner_of_tensor[tensor_id] = parameters.module_of(parameters.tensors[tensor_id])
     module_of_op: dict[int, str] = {}
     for index, node in enumerate(trace.nodes):
-        tensor_inputs = [x for x in node.inputs or () if isinstance(x, Tensor)]
+        tensor_inputs = [x for x in _resolved_inputs(node) if isinstance(x, Tensor)]
         owners = [owner_of_tensor[id(x)] for x in tensor_inputs if id(x) in owner_of_tensor]
         if not owners:
             continue
@@ -733,10 +757,11 @@ def to_dot(*roots: Tensor, **options: Any) -> str:
 def _input_gradients(node: engine.Node, output_grad: np.ndarray) -> dict[int, np.ndarray]:
     """The gradient this op's vjp sends to each input (by position), shaped like that input."""
     arrays = [x.data if isinstance(x, Tensor) else x for x in node.inputs]
+    resolved = _resolved_inputs(node)
     produced = node.op.vjp(engine.array_namespace, node.needs, output_grad, node.out, *arrays,
                            **(node.attrs or {}))
     result: dict[int, np.ndarray] = {}
-    for position, (x, need, gx) in enumerate(zip(node.inputs, node.needs, produced)):
+    for position, (x, need, gx) in enumerate(zip(resolved, node.needs, produced)):
         if not need or gx is None or not isinstance(x, Tensor):
             continue
         gx = np.asarray(gx)

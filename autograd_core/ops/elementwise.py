@@ -60,6 +60,7 @@ def _broadcast_error(name: str):
 class Add(Op):
     """a + b; each input's gradient is g (reduced to its shape by backward)."""
     name = "add"
+    saved_inputs = ()
     forward = staticmethod(np.add)
     explain_error = _broadcast_error("add")
 
@@ -70,6 +71,7 @@ class Add(Op):
 class Sub(Op):
     """a - b."""
     name = "sub"
+    saved_inputs = ()
     forward = staticmethod(np.subtract)
     explain_error = _broadcast_error("sub")
 
@@ -80,6 +82,7 @@ class Sub(Op):
 class Mul(Op):
     """a * b; d/da = b, d/db = a."""
     name = "mul"
+    saved_inputs = (0, 1)
     forward = staticmethod(np.multiply)
     explain_error = _broadcast_error("mul")
 
@@ -90,6 +93,7 @@ class Mul(Op):
 class Div(Op):
     """a / b; d/da = 1/b, d/db = -a/b^2."""
     name = "div"
+    saved_inputs = (0, 1)
     forward = staticmethod(np.true_divide)
     explain_error = _broadcast_error("div")
 
@@ -100,6 +104,7 @@ class Div(Op):
 class Neg(Op):
     """-x."""
     name = "neg"
+    saved_inputs = ()
     forward = staticmethod(np.negative)
 
     def vjp(xp, needs, g, out, x):
@@ -110,6 +115,7 @@ class Pow(Op):
     """a ** b. d/da = b a^(b-1) (0 where b == 0); d/db = a^b log(a) (0 where a == 0 and b >= 0,
     PyTorch's convention, so 0**b has a finite exponent gradient)."""
     name = "pow"
+    saved_inputs = (0, 1)
     explain_error = _broadcast_error("pow")
 
     def forward(a, b):
@@ -135,6 +141,7 @@ class Pow(Op):
 class Exp(Op):
     """exp(x); the derivative is the saved output."""
     name = "exp"
+    saved_inputs = ()
     save_output = True
     forward = staticmethod(np.exp)
 
@@ -145,6 +152,7 @@ class Exp(Op):
 class Log(Op):
     """Natural log; d/dx = 1/x."""
     name = "log"
+    saved_inputs = (0,)
     forward = staticmethod(np.log)
 
     def vjp(xp, needs, g, out, x):
@@ -154,6 +162,7 @@ class Log(Op):
 class Log1p(Op):
     """log(1 + x), accurate for small x; d/dx = 1/(1+x)."""
     name = "log1p"
+    saved_inputs = (0,)
     forward = staticmethod(np.log1p)
 
     def vjp(xp, needs, g, out, x):
@@ -163,6 +172,7 @@ class Log1p(Op):
 class Expm1(Op):
     """exp(x) - 1, accurate for small x; d/dx = exp(x) = out + 1."""
     name = "expm1"
+    saved_inputs = ()
     save_output = True
     forward = staticmethod(np.expm1)
 
@@ -173,6 +183,7 @@ class Expm1(Op):
 class Sqrt(Op):
     """sqrt(x); d/dx = 1/(2 sqrt(x)) (inf at 0, like PyTorch)."""
     name = "sqrt"
+    saved_inputs = ()
     save_output = True
     forward = staticmethod(np.sqrt)
 
@@ -182,6 +193,7 @@ class Sqrt(Op):
 
 class Sin(Op):
     name = "sin"
+    saved_inputs = (0,)
     forward = staticmethod(np.sin)
 
     def vjp(xp, needs, g, out, x):
@@ -190,6 +202,7 @@ class Sin(Op):
 
 class Cos(Op):
     name = "cos"
+    saved_inputs = (0,)
     forward = staticmethod(np.cos)
 
     def vjp(xp, needs, g, out, x):
@@ -199,6 +212,7 @@ class Cos(Op):
 class Tan(Op):
     """tan(x); d/dx = 1 + tan(x)^2."""
     name = "tan"
+    saved_inputs = ()
     save_output = True
     forward = staticmethod(np.tan)
 
@@ -209,6 +223,7 @@ class Tan(Op):
 class Tanh(Op):
     """tanh(x); d/dx = 1 - tanh(x)^2, from the saved output."""
     name = "tanh"
+    saved_inputs = ()
     save_output = True
     forward = staticmethod(np.tanh)
 
@@ -219,6 +234,7 @@ class Tanh(Op):
 class Erf(Op):
     """The error function; d/dx = 2/sqrt(pi) exp(-x^2)."""
     name = "erf"
+    saved_inputs = (0,)
 
     def forward(x):
         return _erf_array(x)
@@ -230,6 +246,7 @@ class Erf(Op):
 class Abs(Op):
     """|x|; the derivative is sign(x), so abs'(0) = 0 (PyTorch's choice)."""
     name = "abs"
+    saved_inputs = (0,)
     forward = staticmethod(np.abs)
 
     def vjp(xp, needs, g, out, x):
@@ -241,6 +258,7 @@ class Abs(Op):
 class Sigmoid(Op):
     """1/(1+exp(-x)), computed without overflow; d/dx = s(1-s) from the saved output."""
     name = "sigmoid"
+    saved_inputs = ()
     save_output = True
 
     def forward(x):
@@ -254,6 +272,7 @@ class Sigmoid(Op):
 class Relu(Op):
     """max(x, 0); relu'(0) = 0 (PyTorch's choice)."""
     name = "relu"
+    saved_inputs = ()
     save_output = True
 
     def forward(x):
@@ -266,6 +285,7 @@ class Relu(Op):
 class LeakyRelu(Op):
     """x for x > 0, negative_slope * x otherwise; the slope at 0 is negative_slope (PyTorch)."""
     name = "leaky_relu"
+    saved_inputs = (0,)
 
     def forward(x, negative_slope):
         return np.where(x > 0, x, x * negative_slope)
@@ -277,6 +297,7 @@ class LeakyRelu(Op):
 class Gelu(Op):
     """x * Phi(x) (approximate='none', exact with erf) or PyTorch's tanh approximation."""
     name = "gelu"
+    saved_inputs = (0,)
 
     def forward(x, approximate):
         if approximate == "tanh":
@@ -297,6 +318,7 @@ class Gelu(Op):
 class Softplus(Op):
     """log(1 + exp(beta x)) / beta, linear where beta*x > threshold (PyTorch); d/dx = sigmoid(beta x)."""
     name = "softplus"
+    saved_inputs = (0,)
 
     def forward(x, beta, threshold):
         z = x * beta
@@ -315,6 +337,7 @@ class Softplus(Op):
 class Clip(Op):
     """clip(x, lo, hi); the gradient passes where lo <= x <= hi (inclusive, like torch.clamp)."""
     name = "clip"
+    saved_inputs = (0,)
 
     def forward(x, lo, hi):
         return np.clip(x, lo, hi)
@@ -331,6 +354,7 @@ class Clip(Op):
 class Maximum(Op):
     """Elementwise max; at ties each input gets half the gradient (PyTorch's rule)."""
     name = "maximum"
+    saved_inputs = (0, 1)
     explain_error = _broadcast_error("maximum")
     forward = staticmethod(np.maximum)
 
@@ -344,6 +368,7 @@ class Maximum(Op):
 class Minimum(Op):
     """Elementwise min; at ties each input gets half the gradient (PyTorch's rule)."""
     name = "minimum"
+    saved_inputs = (0, 1)
     explain_error = _broadcast_error("minimum")
     forward = staticmethod(np.minimum)
 
@@ -360,6 +385,7 @@ class Where(Op):
     The unselected branch still gets a zero gradient, so a NaN in its own derivative (e.g. sqrt at
     negative x) leaks as 0 * nan = nan: guard the input too (the double-where pattern)."""
     name = "where"
+    saved_inputs = (0,)
     explain_error = _broadcast_error("where")
 
     def forward(cond, a, b):
@@ -375,6 +401,7 @@ class Where(Op):
 class AsType(Op):
     """Casts to another floating dtype; the gradient is cast back by backward."""
     name = "astype"
+    saved_inputs = ()
 
     def forward(x, dtype):
         return x.astype(dtype)

@@ -13,6 +13,7 @@ class MatMul(Op):
     """a @ b with numpy's rules (1-D operands promoted, batch dims broadcast).
     d/da = g @ b^T, d/db = a^T @ g; broadcast batch dims are summed back by backward."""
     name = "matmul"
+    saved_inputs = (0, 1)
     forward = staticmethod(np.matmul)
 
     def explain_error(a, b):
@@ -33,8 +34,13 @@ class MatMul(Op):
         if a_vector:
             a = xp.reshape(a, (1, a.shape[0]))
             g = xp.expand_dims(g, -2)
-        grad_a = xp.matmul(g, xp.swapaxes(b, -1, -2)) if needs[0] else None
-        grad_b = xp.matmul(xp.swapaxes(a, -1, -2), g) if needs[1] else None
+        grad_a = grad_b = None
+        if needs[0]:
+            grad_a = (_transpose_of_product(xp, b, xp.swapaxes(g, -1, -2)) if _is_transposed(a)
+                      else xp.matmul(g, xp.swapaxes(b, -1, -2)))
+        if needs[1]:
+            grad_b = (_transpose_of_product(xp, xp.swapaxes(g, -1, -2), a) if _is_transposed(b)
+                      else xp.matmul(xp.swapaxes(a, -1, -2), g))
         # drop the axis a promoted 1-D operand gained, so batch dims reduce onto the vector
         if a_vector and grad_a is not None:
             grad_a = xp.squeeze(grad_a, -2)
@@ -43,10 +49,23 @@ class MatMul(Op):
         return grad_a, grad_b
 
 
+def _is_transposed(x) -> bool:
+    """True for a 2-D array stored column-major (typically `W.T`): its gradient is then built in
+    the same layout, so the gradient that reaches W itself is row-major and needs no copy."""
+    return isinstance(x, np.ndarray) and x.ndim == 2 and x.flags.f_contiguous and \
+        not x.flags.c_contiguous
+
+
+def _transpose_of_product(xp, left, right):
+    """(left @ right)^T as a transposed view of a row-major product."""
+    return xp.swapaxes(xp.matmul(left, right), -1, -2)
+
+
 class Linear(Op):
     """x @ W^T + b as one node (PyTorch's layout, W of shape (out, in)): the layer-wise equations
     z = W a + b, dL/dW = delta a^T, dL/db = delta, dL/da = W^T delta, for a batch of rows."""
     name = "linear"
+    saved_inputs = (0, 1)
 
     def forward(x, weight, bias=None):
         out = np.matmul(x, weight.T)

@@ -51,6 +51,7 @@ def reduced_count(shape: tuple, axis: tuple | None) -> int:
 class Sum(Op):
     """Sum over `axis`; the gradient is g broadcast back over the summed axes."""
     name = "sum"
+    saved_inputs = ()
 
     def forward(x, axis, keepdims):
         return np.sum(x, axis=axis, keepdims=keepdims)
@@ -62,6 +63,7 @@ class Sum(Op):
 class SumTo(Op):
     """Sums a broadcast array back down to `shape` (the inverse of broadcast_to)."""
     name = "sum_to"
+    saved_inputs = ()
 
     def forward(x, shape):
         return sum_to_array(x, shape)
@@ -73,6 +75,7 @@ class SumTo(Op):
 class Mean(Op):
     """Mean over `axis`; the gradient is g / count broadcast back."""
     name = "mean"
+    saved_inputs = ()
 
     def forward(x, axis, keepdims):
         return np.mean(x, axis=axis, keepdims=keepdims)
@@ -85,6 +88,7 @@ class Mean(Op):
 class Var(Op):
     """Variance with `ddof` (1 = unbiased, PyTorch's default); d/dx = 2 (x - mean) / (N - ddof)."""
     name = "var"
+    saved_inputs = (0,)
 
     def forward(x, axis, keepdims, ddof):
         return np.var(x, axis=axis, keepdims=keepdims, ddof=ddof)
@@ -98,6 +102,7 @@ class Var(Op):
 class Std(Op):
     """Standard deviation with `ddof`; d/dx = (x - mean) / ((N - ddof) std)."""
     name = "std"
+    saved_inputs = (0,)
     save_output = True
 
     def forward(x, axis, keepdims, ddof):
@@ -113,6 +118,7 @@ class Std(Op):
 class _Extremum(Op):
     """max/min over `axis`; ties share the gradient evenly (PyTorch's amax/amin rule)."""
     save_output = True
+    saved_inputs = (0,)
 
     def vjp(xp, needs, g, out, x, axis, keepdims):
         winners = x == restore_reduced(xp, out, x.shape, axis, keepdims)
@@ -137,6 +143,7 @@ class Min(_Extremum):
 class Prod(Op):
     """Product over `axis`; d/dx_i = product of the other elements (exact even when some are 0)."""
     name = "prod"
+    saved_inputs = (0,)
 
     def forward(x, axis, keepdims):
         return np.prod(x, axis=axis, keepdims=keepdims)
@@ -177,6 +184,7 @@ class LogSumExp(Op):
     """log(sum(exp(x))) with the max subtracted first (stable for 1e3 and rows of -inf);
     d/dx = softmax(x)."""
     name = "logsumexp"
+    saved_inputs = (0,)
     save_output = True
 
     def forward(x, axis, keepdims):
@@ -190,6 +198,7 @@ class LogSumExp(Op):
 class Softmax(Op):
     """exp(x - max) / sum(exp(x - max)) along `axis`; vjp = s * (g - sum(g s))."""
     name = "softmax"
+    saved_inputs = ()
     save_output = True
 
     def forward(x, axis):
@@ -204,6 +213,7 @@ class Softmax(Op):
 class LogSoftmax(Op):
     """x - logsumexp(x) along `axis`; vjp = g - softmax * sum(g)."""
     name = "log_softmax"
+    saved_inputs = ()
     save_output = True
 
     def forward(x, axis):
@@ -217,6 +227,7 @@ class Norm(Op):
     """The p-norm over `axis` (all elements when None): ord 2 (default), 1, inf, or any p > 0.
     The gradient at a zero vector is 0 (no NaN), like PyTorch's."""
     name = "norm"
+    saved_inputs = (0,)
     save_output = True
 
     def forward(x, ord, axis, keepdims):

@@ -14,6 +14,7 @@ from ..graph import Op, array_namespace
 class Reshape(Op):
     """Same elements, new shape (also unsqueeze, squeeze and flatten); vjp reshapes back."""
     name = "reshape"
+    saved_inputs = ()
 
     def forward(x, shape):
         return np.reshape(x, shape)
@@ -29,6 +30,7 @@ class Reshape(Op):
 class Transpose(Op):
     """Permutes axes (all reversed when axes is None); vjp applies the inverse permutation."""
     name = "transpose"
+    saved_inputs = ()
 
     def forward(x, axes):
         return np.transpose(x, axes)
@@ -46,6 +48,7 @@ class Transpose(Op):
 class Swapaxes(Op):
     """Swaps two axes; its own inverse."""
     name = "swapaxes"
+    saved_inputs = ()
 
     def forward(x, axis1, axis2):
         return np.swapaxes(x, axis1, axis2)
@@ -57,6 +60,7 @@ class Swapaxes(Op):
 class BroadcastTo(Op):
     """Repeats x to `shape` by numpy broadcasting; backward sums the gradient back (generically)."""
     name = "broadcast_to"
+    saved_inputs = ()
 
     def forward(x, shape):
         return np.broadcast_to(x, shape)
@@ -71,6 +75,7 @@ class BroadcastTo(Op):
 class Concatenate(Op):
     """Joins tensors along an existing axis; vjp slices the gradient into their extents."""
     name = "concatenate"
+    saved_inputs = ()
 
     def forward(*xs, axis):
         return np.concatenate(xs, axis=axis)
@@ -92,6 +97,7 @@ class Concatenate(Op):
 class Stack(Op):
     """Joins same-shape tensors along a new axis; vjp takes each one's slice of the gradient."""
     name = "stack"
+    saved_inputs = ()
 
     def forward(*xs, axis):
         return np.stack(xs, axis=axis)
@@ -109,6 +115,7 @@ class Stack(Op):
 class Pad(Op):
     """Pads with a constant (numpy's pad_width convention); vjp crops the gradient."""
     name = "pad"
+    saved_inputs = ()
 
     def forward(x, pad_width, constant_values):
         return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
@@ -129,6 +136,7 @@ def is_basic_index(key) -> bool:
 class GetItem(Op):
     """x[key] with basic or advanced (integer array, boolean mask) indexing; vjp scatters back."""
     name = "getitem"
+    saved_inputs = ()
 
     def forward(x, key):
         return x[key]
@@ -153,6 +161,7 @@ def index_scatter_array(g: np.ndarray, shape: tuple, key) -> np.ndarray:
 class IndexScatter(Op):
     """The gradient of getitem as an op of its own, so getitem is differentiable to any order."""
     name = "index_scatter"
+    saved_inputs = ()
 
     def forward(g, shape, key):
         return index_scatter_array(g, shape, key)
@@ -171,18 +180,20 @@ def _along_axis_index(index: np.ndarray, axis: int, ndim: int) -> tuple:
 class Gather(Op):
     """out[i][j] = x[index[i][j]][j] for axis 0 (torch.gather / np.take_along_axis)."""
     name = "gather"
+    saved_inputs = ()
 
     def forward(x, axis, index):
         return np.take_along_axis(x, index, axis=axis)
 
     def vjp(xp, needs, g, out, x, axis, index):
-        return (xp.scatter_add(xp.zeros_like(x), axis, index, g),)
+        return (xp.scatter_add(np.zeros(x.shape, dtype=g.dtype), axis, index, g),)
 
 
 class ScatterAdd(Op):
     """out = x with src[i][j] added at out[index[i][j]][j] (axis 0), repeats accumulating
     (torch.scatter_add); d/dx = g, d/dsrc = gather(g, axis, index)."""
     name = "scatter_add"
+    saved_inputs = ()
 
     def forward(x, src, axis, index):
         out = np.array(x, copy=True)
@@ -203,6 +214,7 @@ class IndexAdd(Op):
     """out = x with source added at the positions `index` along `axis` (torch.index_add),
     repeated indices accumulating; d/dsource = g taken at those positions."""
     name = "index_add"
+    saved_inputs = ()
 
     def forward(x, source, axis, index, alpha):
         out = np.array(x, copy=True)
