@@ -356,6 +356,17 @@ def _apply_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
     return value if create_graph else value.data
 
 
+def owned_gradient(gx: np.ndarray, upstream: Any) -> np.ndarray:
+    """A leaf's gradient as an array nobody else holds, in row-major order: `gx` itself when it is
+    fresh, else a copy (when it is the upstream gradient passed through, a view of an array that
+    something else still references, read-only, or column-major)."""
+    base = gx.base
+    if (gx is upstream or not gx.flags.writeable or not gx.flags.c_contiguous
+            or (base is not None and sys.getrefcount(base) > 3)):
+        return np.array(gx, order="C")
+    return gx
+
+
 def _check_versions(node: Node) -> None:
     """Raises if an input was modified in place after the node recorded it (version counters)."""
     recorded = node.versions
@@ -475,8 +486,7 @@ def _run_on_arrays(order: list, pending: dict, leaf_grads: dict, wanted: dict | 
                 existing = pending.get(parent)
                 pending[parent] = gx if existing is None else existing + gx
             else:
-                if gx is g or gx.base is not None or not gx.flags.writeable:
-                    gx = np.array(gx, order="C")
+                gx = owned_gradient(gx, g)
                 key = id(x)
                 previous = leaf_grads.get(key)
                 leaf_grads[key] = (x, gx if previous is None else previous[1] + gx)

@@ -14,7 +14,7 @@ tracing; reading a traced value (item(), bool()) warns. Inputs are guarded by sh
 
 from __future__ import annotations
 
-import functools
+import re
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -233,7 +233,8 @@ class _Generator:
         self.reuse_buffers = reuse_buffers and not any(
             e.name == "getitem" and _has_mask(e.attrs.get("key")) for e in self.tape.entries)
         self.namespace: dict = {"np": np, "Tensor": Tensor, "store_grad": _store_leaf_grad,
-                                "sum_to": graph.sum_to_array}
+                                "sum_to": graph.sum_to_array, "owned": graph.owned_gradient,
+                                "xp": graph.array_namespace}
         self.lines: list[str] = []
         produced = {entry.output_id: entry for entry in self.tape.entries}
         self.producer = produced
@@ -283,20 +284,16 @@ class _Generator:
             grads = self.constant(program.params, "P")
             grads = f"[p.grad for p in {grads}]"
         emit(f"    return ({outputs}), {grads}")
-        return "\n".join(self.lines) + "\n", self.namespace
+        return "\n".join(_free_dead_values(self.lines)) + "\n", self.namespace
 
     # ---- forward ---------------------------------------------------------------------------------
     def forward(self, entry: Any) -> None:
         args = []
         for x, number in zip(entry.inputs, entry.input_ids):
             args.append(f"v{number}" if number is not None else self.expression(x))
-        static = {k: v for k, v in entry.attrs.items() if self.is_static(v)}
-        dynamic = {k: self.expression(v) for k, v in entry.attrs.items() if k not in static}
-        forward = entry.op.forward
-        if static:
-            forward = functools.partial(forward, **static)
-        name = self.constant(forward, f"{entry.op.name}_")
-        call = ", ".join(args + [f"{k}={v}" for k, v in dynamic.items()])
+        keywords = [f"{k}={self.expression(v)}" for k, v in entry.attrs.items()]
+        name = self.constant(entry.op.forward, f"{entry.op.name}_")
+        call = ", ".join(args + keywords)
         out = entry.output.data
         if (self.reuse_buffers and isinstance(entry.op.forward, np.ufunc) and not entry.attrs
                 and isinstance(out, np.ndarray) and out.ndim > 0
@@ -304,14 +301,6 @@ class _Generator:
             buffer = self.constant(np.empty_like(out), "buffer_")
             call += f", out={buffer}"
         self.lines.append(f"    v{entry.output_id} = {name}({call})")
-
-    def is_static(self, value: Any) -> bool:
-        """True when an attribute holds no traced array (so it can be bound once)."""
-        if isinstance(value, np.ndarray):
-            return id(value) not in self.data_ids
-        if isinstance(value, tuple):
-            return all(self.is_static(v) for v in value)
-        return True
 
     # ---- events ----------------------------------------------------------------------------------
     def event(self, event: Any) -> None:
@@ -381,15 +370,13 @@ class _Generator:
             out = entry.output.data if entry.op.save_output else None
             input_grads = entry.op.vjp(graph.array_namespace, node.needs, g, out, *arrays,
                                        **entry.attrs)
-            static = {k: v for k, v in entry.attrs.items() if self.is_static(v)}
-            dynamic = {k: self.expression(v) for k, v in entry.attrs.items() if k not in static}
-            vjp = functools.partial(entry.op.vjp, graph.array_namespace, node.needs, **static)
-            name = self.constant(vjp, f"{entry.op.name}_vjp_")
+            name = self.constant(entry.op.vjp, f"{entry.op.name}_vjp_")
+            needs = self.constant(node.needs, "N")
             args = [f"v{n}" if n is not None else self.expression(x)
                     for x, n in zip(entry.inputs, entry.input_ids)]
             saved = f"v{entry.output_id}" if entry.op.save_output else "None"
-            call = ", ".join([f"g{entry.output_id}", saved] + args +
-                             [f"{k}={v}" for k, v in dynamic.items()])
+            keywords = [f"{k}={self.expression(v)}" for k, v in entry.attrs.items()]
+            call = ", ".join(["xp", needs, f"g{entry.output_id}", saved] + args + keywords)
             emit(f"    r{entry.index} = {name}({call})")
             for position, (x, number, data, need, gx) in enumerate(
                     zip(entry.inputs, entry.input_ids, arrays, node.needs, input_grads)):
@@ -421,7 +408,7 @@ class _Generator:
                         pending[number] = fixed
                 else:
                     if fixed is g or fixed.base is not None or not fixed.flags.writeable:
-                        expression = f"np.array({expression}, order='C')"
+                        expression = f"owned({expression}, g{entry.output_id})"
                     if number in leaf_values:
                         emit(f"    l{number} = l{number} + {expression}")
                     else:
@@ -450,6 +437,28 @@ class _Generator:
                 if need and n is not None:
                     stack.append(n)
         return list(found.values())
+
+
+_LOCAL_NAME = re.compile(r"\b[vgrl]\d+\b")
+
+
+def _free_dead_values(lines: list[str]) -> list[str]:
+    """Adds `del` after the last line that reads each local, so a replay frees activations and
+    gradients as soon as they are used up, as eager backward does."""
+    last_use: dict[str, int] = {}
+    for index, line in enumerate(lines):
+        for name in _LOCAL_NAME.findall(line):
+            last_use[name] = index
+    dead_after: dict[int, list[str]] = {}
+    for name, index in last_use.items():
+        if not lines[index].lstrip().startswith("return"):
+            dead_after.setdefault(index, []).append(name)
+    result = []
+    for index, line in enumerate(lines):
+        result.append(line)
+        if index in dead_after:
+            result.append("    del " + ", ".join(sorted(dead_after[index])))
+    return result
 
 
 def _has_mask(key: Any) -> bool:
