@@ -22,6 +22,9 @@ from .tensor import INPLACE_UPDATES, Tensor
 
 _state = mode.state
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+#: The project's own packages: a "user location" is the innermost frame outside all of them.
+_LIBRARY_DIRS = tuple(os.path.join(os.path.dirname(_PACKAGE_DIR), name) + os.sep
+                      for name in ("autograd_core", "nn", "optim"))
 
 #: Each new Node takes the next number: a node is always created after its inputs' nodes, so
 #: running nodes in decreasing sequence number is a valid order for backward.
@@ -154,8 +157,7 @@ def type_name(op: type[Op]) -> str:
 def _user_location() -> str:
     """file:line of the innermost stack frame outside this package (where the user called the op)."""
     frame = sys._getframe(1)
-    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)).startswith(
-            _PACKAGE_DIR):
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARY_DIRS):
         frame = frame.f_back
     if frame is None:
         return "<unknown>"
@@ -356,12 +358,12 @@ def _apply_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
     return value if create_graph else value.data
 
 
-def owned_gradient(gx: np.ndarray, upstream: Any) -> np.ndarray:
+def owned_gradient(gx: np.ndarray) -> np.ndarray:
     """A leaf's gradient as an array nobody else holds, in row-major order: `gx` itself when it is
-    fresh, else a copy (when it is the upstream gradient passed through, a view of an array that
-    something else still references, read-only, or column-major)."""
+    fresh, else a copy (a view of an array that something else still references, read-only, or
+    column-major)."""
     base = gx.base
-    if (gx is upstream or not gx.flags.writeable or not gx.flags.c_contiguous
+    if (not gx.flags.writeable or not gx.flags.c_contiguous
             or (base is not None and sys.getrefcount(base) > 3)):
         return np.array(gx, order="C")
     return gx
@@ -474,6 +476,8 @@ def _run_on_arrays(order: list, pending: dict, leaf_grads: dict, wanted: dict | 
             for gx in input_grads:
                 if gx is not None:
                     _check_finite(gx, op, "backward", node)
+        upstream_id = id(g)
+        g = None  # so a leaf's gradient that is a view of it can be kept without a copy
         for x, data, need, gx in zip(inputs, arrays, node.needs, input_grads):
             if not need or gx is None:
                 continue
@@ -486,7 +490,7 @@ def _run_on_arrays(order: list, pending: dict, leaf_grads: dict, wanted: dict | 
                 existing = pending.get(parent)
                 pending[parent] = gx if existing is None else existing + gx
             else:
-                gx = owned_gradient(gx, g)
+                gx = np.array(gx, order="C") if id(gx) == upstream_id else owned_gradient(gx)
                 key = id(x)
                 previous = leaf_grads.get(key)
                 leaf_grads[key] = (x, gx if previous is None else previous[1] + gx)

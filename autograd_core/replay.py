@@ -407,8 +407,10 @@ class _Generator:
                         emit(f"    g{number} = {expression}")
                         pending[number] = fixed
                 else:
-                    if fixed is g or fixed.base is not None or not fixed.flags.writeable:
-                        expression = f"owned({expression}, g{entry.output_id})"
+                    if fixed is g:
+                        expression = f"np.array({expression}, order='C')"
+                    elif fixed.base is not None or not fixed.flags.writeable:
+                        expression = f"owned({expression})"
                     if number in leaf_values:
                         emit(f"    l{number} = l{number} + {expression}")
                     else:

@@ -210,20 +210,22 @@ class Tape:
             kind = self._kinds.get(number, "input")
             lines.append(f"  {self._label(number)} = {kind}  {_shape_text(value.shape)} "
                          f"{value.dtype}")
+        events = sorted(self.events, key=lambda event: event.position)
         for entry in self.entries:
+            while events and events[0].position <= entry.index:
+                lines.append("  " + self._event_line(events.pop(0)))
             lines.append("  " + self._entry_line(entry))
-        for event in self.events:
-            if isinstance(event, BackwardEvent):
-                roots = ", ".join(self._label(self._value_ids[id(r)]) for r in event.roots
-                                  if id(r) in self._value_ids)
-                lines.append(f"  -- backward({roots}) after op {event.position}")
-            elif isinstance(event, InplaceEvent):
-                lines.append(f"  -- in-place {getattr(event.fn, '__name__', 'update')} of "
-                             f"{self._label(event.target_id)} after op {event.position}")
-            else:
-                lines.append(f"  -- call {getattr(event.fn, '__qualname__', event.fn)}() after op "
-                             f"{event.position}")
+        lines += ["  " + self._event_line(event) for event in events]
         return "\n".join(lines)
+
+    def _event_line(self, event: Any) -> str:
+        if isinstance(event, BackwardEvent):
+            roots = ", ".join(self._label(self._value_ids[id(r)]) for r in event.roots
+                              if id(r) in self._value_ids)
+            return f"-- backward({roots})"
+        if isinstance(event, InplaceEvent):
+            return f"-- {self._label(event.target_id)} updated in place ({event.fn.__name__})"
+        return f"-- {getattr(event.fn, '__qualname__', event.fn)}()"
 
     def _entry_line(self, entry: TapeEntry) -> str:
         args = []
