@@ -7,6 +7,7 @@ no reference cycles and is freed by reference counting alone.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import operator
 import os
@@ -73,8 +74,9 @@ class Node:
     backward need not look at the inputs unless some tensor was updated in place since. Rarely
     used fields (hooks, retained, created_at) live in the instance dict only when set."""
 
-    __slots__ = ("op", "inputs", "attrs", "out", "needs", "versions", "seq", "__dict__",
-                 "__weakref__")
+    __slots__ = ("op", "inputs", "needs", "versions", "seq", "__dict__", "__weakref__")
+    attrs: dict | None = None
+    out: Any = None
     hooks: list | None = None
     retained: weakref.ref | None = None
     created_at: str | None = None
@@ -218,11 +220,6 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
         out = np.asarray(out)
     result = Tensor.__new__(Tensor)
     result.data = out
-    result.grad = None
-    result._version = 0
-    result._hooks = None
-    result.name = None
-    result._aliases = None
     if requires and _state.grad_enabled:
         node = Node.__new__(Node)
         node.op = op
@@ -230,8 +227,10 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
             node.inputs = _without_unsaved(inputs, op.saved_inputs)
         else:
             node.inputs = inputs
-        node.attrs = attrs
-        node.out = out if op.save_output else None
+        if attrs:
+            node.attrs = attrs
+        if op.save_output:
+            node.out = out
         node.needs = needs
         node.seq = next_sequence_number()
         node.versions = tuple([x._version if isinstance(x, Tensor) else 0 for x in inputs]) \
@@ -421,8 +420,8 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
             _run_recorded(backward_order(root_nodes), pending, leaf_grads, wanted, wanted_nodes,
                           retain_graph, tensor_namespace, accumulate)
         else:
-            _run_on_arrays(backward_order(root_nodes), pending, leaf_grads, wanted, wanted_nodes,
-                           retain_graph, accumulate)
+            _run_on_arrays(root_nodes, pending, leaf_grads, wanted, wanted_nodes, retain_graph,
+                           accumulate)
     finally:
         _state.grad_enabled = previous_mode
 
@@ -439,19 +438,23 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
     return None
 
 
-def _run_on_arrays(order: list, pending: dict, leaf_grads: dict, wanted: dict | None,
+def _run_on_arrays(root_nodes: list, pending: dict, leaf_grads: dict, wanted: dict | None,
                    wanted_nodes: dict, retain_graph: bool, accumulate: bool = True) -> None:
-    """The fast backward loop: vjps run on numpy arrays and nothing is recorded."""
+    """The fast backward loop: vjps run on numpy arrays and nothing is recorded. Nodes wait in a
+    heap keyed by sequence number, so each runs newest first (the order of `backward_order`)
+    once all of its consumers have sent their gradients."""
     xp = array_namespace
     anomaly = _state.anomaly
     epoch = INPLACE_UPDATES[0]
-    for node in order:
-        g = pending.pop(node, None)
+    heap = [(-node.seq, node) for node in dict.fromkeys(root_nodes)]
+    heapq.heapify(heap)
+    pop, push = heapq.heappop, heapq.heappush
+    while heap:
+        node = pop(heap)[1]
+        g = pending.pop(node)
         inputs = node.inputs
-        if g is None:
-            if not retain_graph:
-                node.inputs = node.out = None
-            continue
+        if inputs is None:
+            raise _freed_error(node)
         if node.hooks is not None or node.retained is not None:
             g = _node_extras(node, g, False, accumulate)
         if wanted_nodes and node in wanted_nodes:
@@ -467,7 +470,7 @@ def _run_on_arrays(order: list, pending: dict, leaf_grads: dict, wanted: dict | 
             a, b = inputs
             arrays = (a.data if isinstance(a, Tensor) else a, b.data if isinstance(b, Tensor) else b)
         else:
-            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+            arrays = [x.data if isinstance(x, (Tensor, Unsaved)) else x for x in inputs]
         if attrs:
             input_grads = op.vjp(xp, node.needs, g, node.out, *arrays, **attrs)
         else:
@@ -488,14 +491,20 @@ def _run_on_arrays(order: list, pending: dict, leaf_grads: dict, wanted: dict | 
             parent = x.grad_fn
             if parent is not None:
                 existing = pending.get(parent)
-                pending[parent] = gx if existing is None else existing + gx
+                if existing is None:
+                    pending[parent] = gx
+                    push(heap, (-parent.seq, parent))
+                else:
+                    pending[parent] = existing + gx
             else:
                 gx = np.array(gx, order="C") if id(gx) == upstream_id else owned_gradient(gx)
                 key = id(x)
                 previous = leaf_grads.get(key)
                 leaf_grads[key] = (x, gx if previous is None else previous[1] + gx)
         if not retain_graph:
-            node.inputs = node.out = None
+            node.inputs = None
+            if node.out is not None:
+                node.out = None
 
 
 def _node_extras(node: Node, g: Any, create_graph: bool, accumulate: bool) -> Any:
@@ -521,13 +530,16 @@ def _output_as_tensor(node: Node) -> Tensor:
 def _run_recorded(order: list, pending: dict, leaf_grads: dict, wanted: dict | None,
                   wanted_nodes: dict, retain_graph: bool, xp: Any, accumulate: bool = True) -> None:
     """The create_graph backward loop: vjps run on Tensors, so the backward pass is itself recorded
-    and can be differentiated again. Ops that saved their output recompute it differentiably."""
+    and can be differentiated again. A saved output is used as a tensor whose grad_fn is its own
+    node, so derivatives through it stay connected."""
     for node in order:
         g = pending.pop(node, None)
         inputs = node.inputs
         if g is None:
             if not retain_graph:
-                node.inputs = node.out = None
+                node.inputs = None
+                if node.out is not None:
+                    node.out = None
             continue
         if not isinstance(g, Tensor):
             g = Tensor._wrap(np.asarray(g))
@@ -559,7 +571,9 @@ def _run_recorded(order: list, pending: dict, leaf_grads: dict, wanted: dict | N
                 previous = leaf_grads.get(key)
                 leaf_grads[key] = (x, gx if previous is None else previous[1] + gx)
         if not retain_graph:
-            node.inputs = node.out = None
+            node.inputs = None
+            if node.out is not None:
+                node.out = None
 
 
 def tensor_sum_to(g: Tensor, shape: tuple) -> Tensor:
@@ -594,4 +608,28 @@ class _ArrayNamespace:
             setattr(self, name, fn)
 
 
-array_namespace = _ArrayNamespace({"sum_to": sum_to_array})
+def _array_sum(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.asarray(a).sum(axis=axis, keepdims=keepdims)
+
+
+def _array_mean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.asarray(a).mean(axis=axis, keepdims=keepdims)
+
+
+def _array_reshape(a: Any, shape: Any) -> Any:
+    return np.asarray(a).reshape(shape)
+
+
+def _array_transpose(a: Any, axes: Any = None) -> Any:
+    return np.asarray(a).transpose(axes)
+
+
+def _array_swapaxes(a: Any, axis1: int, axis2: int) -> Any:
+    return np.asarray(a).swapaxes(axis1, axis2)
+
+
+#: The array methods are called directly: numpy's module-level wrappers (np.sum, np.swapaxes...)
+#: add a dispatch layer that costs more than the op itself on small arrays.
+array_namespace = _ArrayNamespace({"sum_to": sum_to_array, "sum": _array_sum, "mean": _array_mean,
+                                   "reshape": _array_reshape, "transpose": _array_transpose,
+                                   "swapaxes": _array_swapaxes})

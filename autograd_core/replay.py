@@ -390,7 +390,7 @@ class _Generator:
                         expression = f"{expression}.reshape({data.shape!r})"
                         fixed = gx.reshape(data.shape)
                     else:
-                        expression = f"sum_to({expression}, {data.shape!r})"
+                        expression = _reduction_source(expression, gx.shape, data.shape)
                         fixed = graph.sum_to_array(gx, data.shape)
                 if fixed.dtype != data.dtype:
                     expression = f"{expression}.astype({self.constant(data.dtype, 'D')})"
@@ -461,6 +461,17 @@ def _free_dead_values(lines: list[str]) -> list[str]:
         if index in dead_after:
             result.append("    del " + ", ".join(sorted(dead_after[index])))
     return result
+
+
+def _reduction_source(expression: str, shape: tuple, target: tuple) -> str:
+    """Source that sums a broadcast gradient of `shape` back to `target`: the same single numpy
+    reduction as graph.sum_to_array (so the sums are bit-identical), its axes worked out once."""
+    lead = len(shape) - len(target)
+    stretched = tuple(i + lead for i, n in enumerate(target) if n == 1 and shape[i + lead] != 1)
+    axes = tuple(range(lead)) + stretched
+    if not stretched:
+        return f"{expression}.sum(axis={axes!r})"
+    return f"{expression}.sum(axis={axes!r}, keepdims=True).reshape({target!r})"
 
 
 def _has_mask(key: Any) -> bool:

@@ -64,18 +64,19 @@ class Tensor:
     require grad; `grad_fn` is the Node of the op that produced this tensor (None for leaves).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_hooks", "name",
-                 "_aliases", "__weakref__")
+    __slots__ = ("data", "requires_grad", "grad_fn", "__dict__", "__weakref__")
     __array_priority__ = 1000
+    #: Attributes most tensors never set, so the per-op path does not assign them: they read as
+    #: these class defaults until assigned, and then live in the instance dict.
+    grad: Tensor | None = None
+    _version: int = 0
+    name: str | None = None
+    _hooks: list | None = None
+    _aliases: list | None = None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         self.data = as_array(data, dtype)
-        self.grad: Tensor | None = None
         self.grad_fn = None
-        self._version = 0
-        self._hooks: list | None = None
-        self.name: str | None = None
-        self._aliases: list | None = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -85,12 +86,7 @@ class Tensor:
         """A leaf Tensor around an existing array, with no copy and no checks (internal fast path)."""
         t = Tensor.__new__(cls)
         t.data = array if type(array) is np.ndarray else np.asarray(array)
-        t.grad = None
         t.grad_fn = None
-        t._version = 0
-        t._hooks = None
-        t.name = None
-        t._aliases = None
         t.requires_grad = False
         return t
 

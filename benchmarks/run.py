@@ -75,9 +75,11 @@ IMPLEMENTATION_LABELS = {
     "autograd_core": "autograd_core",
     "autograd_core nn": "autograd_core nn",
     "autograd_core traced": "autograd_core traced",
+    "autograd_core nn traced": "autograd_core nn traced",
     "autograd_core checkpoint": "autograd_core + checkpoint",
 }
-TABLE_IMPLEMENTATIONS = ("numpy", "torch", "autograd_core", "autograd_core nn", "autograd_core traced")
+TABLE_IMPLEMENTATIONS = ("numpy", "torch", "autograd_core", "autograd_core nn", "autograd_core traced",
+                         "autograd_core nn traced")
 FLOOR = "numpy"
 
 StepResult = tuple[float, list]
@@ -699,6 +701,51 @@ def autograd_core_nn_mlp_runner(problem: MLPProblem) -> Callable[[], StepResult]
     )
 
 
+def autograd_core_nn_traced_mlp_runner(problem: MLPProblem) -> Callable[[], StepResult]:
+    """The whole nn training step (zero_grad, forward, loss, backward, optimizer.step) traced once
+    with `autograd_core.trace`, then replayed; the tracing run's update is undone, so the first
+    replayed step starts from the initial parameters like every other implementation."""
+    ag = load_autograd_core()
+    if not hasattr(ag, "trace"):
+        raise Unavailable("autograd_core.trace does not exist yet")
+    eager_step = autograd_core_nn_mlp_runner(problem)
+    model, loss_function, optimizer, x, targets, spec = eager_step.args
+    params = [p for layer in model for p in (layer.weight, layer.bias)]
+    initial = [p.data.copy() for p in params]
+
+    def train_step(x, targets):
+        return autograd_core_nn_mlp_step_loss(model, loss_function, optimizer, x, targets, spec)
+
+    traced = ag.trace(train_step, x, targets, params=params)
+    for param, value in zip(params, initial, strict=True):
+        param.data[...] = value
+        param.grad = None
+
+    def step() -> StepResult:
+        loss, grads = traced(x, targets)
+        return float(loss.data), grads
+
+    return step
+
+
+def autograd_core_nn_mlp_step_loss(model: list, loss_function: Callable, optimizer, x, targets,
+                                   spec: MLPSpec):
+    """autograd_core_nn_mlp_step returning the loss tensor (what a traced step hands back)."""
+    optimizer.zero_grad()
+    out = x
+    for index, layer in enumerate(model):
+        out = layer(out)
+        if index < len(model) - 1:
+            out = out.relu() if spec.activation == "relu" else out.tanh()
+    loss = loss_function(out, targets)
+    if spec.l2:
+        params = [p for layer in model for p in (layer.weight, layer.bias)]
+        loss = loss + autograd_core_l2_penalty(params, spec.l2)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
 # --------------------------------------------------------------------------------------
 # Runner table, correctness check, timing, memory
 # --------------------------------------------------------------------------------------
@@ -713,6 +760,7 @@ RUNNERS: dict[tuple[str, type], Callable] = {
     ("autograd_core nn", MLPSpec): autograd_core_nn_mlp_runner,
     ("autograd_core traced", ChainSpec): autograd_core_traced_chain_runner,
     ("autograd_core traced", MLPSpec): autograd_core_traced_mlp_runner,
+    ("autograd_core nn traced", MLPSpec): autograd_core_nn_traced_mlp_runner,
     ("autograd_core checkpoint", MLPSpec): autograd_core_checkpoint_runner,
 }
 

@@ -54,7 +54,7 @@ class Sum(Op):
     saved_inputs = ()
 
     def forward(x, axis, keepdims):
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        return x.sum(axis=axis, keepdims=keepdims)
 
     def vjp(xp, needs, g, out, x, axis, keepdims):
         return (xp.broadcast_to(restore_reduced(xp, g, x.shape, axis, keepdims), x.shape),)
@@ -78,7 +78,7 @@ class Mean(Op):
     saved_inputs = ()
 
     def forward(x, axis, keepdims):
-        return np.mean(x, axis=axis, keepdims=keepdims)
+        return x.mean(axis=axis, keepdims=keepdims)
 
     def vjp(xp, needs, g, out, x, axis, keepdims):
         count = reduced_count(x.shape, axis)
@@ -173,11 +173,12 @@ def _product_of_others(xp, x, axis: int):
 
 
 def _stable_logsumexp(x: np.ndarray, axis, keepdims: bool) -> np.ndarray:
-    shift = np.max(x, axis=axis, keepdims=True)
-    shift = np.where(np.isfinite(shift), shift, 0)
+    shift = x.max(axis=axis, keepdims=True)
+    if not np.isfinite(shift).all():
+        shift = np.where(np.isfinite(shift), shift, 0)
     with np.errstate(divide="ignore"):
-        result = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
-    return result if keepdims else np.squeeze(result, axis=axis)
+        result = np.log(np.exp(x - shift).sum(axis=axis, keepdims=True)) + shift
+    return result if keepdims else result.squeeze(axis=axis)
 
 
 class LogSumExp(Op):
