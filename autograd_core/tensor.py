@@ -243,8 +243,6 @@ class Tensor:
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs: Sequence[Tensor] | None = None) -> None:
         """Accumulates d(self)/d(leaf) into every leaf's `.grad`; `gradient` seeds a non-scalar self."""
-        from .graph import backward as run_backward
-
         if not self.requires_grad:
             raise GraphError("backward: element 0 of tensors does not require grad and does not have "
                              "a grad_fn (the tensor was not computed from a tensor that requires grad)")
@@ -264,7 +262,7 @@ class Tensor:
         if create_graph and not isinstance(seed, Tensor):
             seed = Tensor._wrap(seed)
         retain = create_graph if retain_graph is None else retain_graph
-        run_backward([self], [seed], retain_graph=retain, create_graph=create_graph, inputs=inputs)
+        graph.backward([self], [seed], retain_graph=retain, create_graph=create_graph, inputs=inputs)
 
     # ---- in-place ops (version counters) -------------------------------------------------------
     def _inplace(self, other: Any, op_name: str, fn: Callable) -> Tensor:
@@ -436,18 +434,14 @@ class Tensor:
 
 
 def _record_inplace(target: Tensor, operand: Any, fn: Callable) -> None:
-    from . import graph
-
     for tape in graph.active_tapes:
         tape._record_inplace(target, operand, fn)
 
 
 def _warn_if_tracing(tensor: Tensor, what: str) -> None:
-    from . import graph
-
     if graph.active_tapes:
         for tape in graph.active_tapes:
             tape._note_data_dependence(tensor, what)
 
 
-from . import ops  # noqa: E402  (ops needs Tensor defined first)
+from . import graph, ops  # noqa: E402  (both need Tensor defined first)

@@ -728,7 +728,12 @@ def draw_graph(*roots: Tensor, show_data: bool = True, show_grad: bool = True, s
     colors every tensor by log10 of its gradient norm (computed here, for intermediates too; optional
     `grad_norm_range=(low, high)` in log10 units fixes the scale). `group_modules=True` (with
     `params=model`) draws each submodule as one box; beyond `max_nodes` boxes the diagram is cut.
+    A `Tape` as the only root draws the recorded program instead (`tape.to_digraph()`).
     """
+    from .tape import Tape
+
+    if len(roots) == 1 and isinstance(roots[0], Tape):
+        return roots[0].to_digraph(rankdir=rankdir)
     settings = _settings(show_data, show_grad, show_shapes, rankdir, max_nodes, color_by, group_modules,
                          grad_norm_range, title)
     trace = _trace(_flatten_roots(roots))

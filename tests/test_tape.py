@@ -139,3 +139,12 @@ def test_training_step_tape_shows_backward_and_optimizer_events():
     lines = text.splitlines()
     assert lines[-2].strip().startswith("-- backward(%") and lines[-1].strip() == "-- Optimizer.step()"
     assert lines[2].strip() == "-- Optimizer.zero_grad()"
+
+
+def test_draw_graph_and_to_dot_accept_a_tape():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    with ag.Tape() as tape:
+        y = (x * 3).exp().sum()
+    y.backward()
+    dot = ag.viz.to_dot(tape)
+    assert dot == tape.to_dot() and "exp" in dot and "sum" in dot

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InvalidArgumentError
 from ..graph import Op, array_namespace, sum_to_array
 
 
 def normalize_axis(axis, ndim: int, op_name: str) -> tuple | None:
     """axis as a sorted tuple of non-negative ints (None stays None); raises on an invalid axis."""
-    from ..errors import InvalidArgumentError
-
     if axis is None:
         return None
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
