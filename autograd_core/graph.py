@@ -102,11 +102,6 @@ class Node:
             return ()
         return tuple(getattr(x, "grad_fn", None) for x in self.inputs)
 
-    def release(self) -> None:
-        """Drops the saved inputs and output so their memory is freed after backward."""
-        self.inputs = None
-        self.out = None
-
     def __repr__(self) -> str:
         return f"<{type_name(self.op)}Backward>"
 
@@ -164,14 +159,6 @@ def _user_location() -> str:
     if frame is None:
         return "<unknown>"
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
-
-
-def _as_array(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
-
-
-def _shape_of(x: Any) -> tuple:
-    return np.shape(x.data if isinstance(x, Tensor) else x)
 
 
 def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
