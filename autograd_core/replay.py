@@ -35,6 +35,10 @@ def trace(fn: Callable, *example_inputs: Any, params: Sequence[Tensor] | None = 
     to `params` (default: every leaf that requires grad, in order of first use): the `.grad` that a
     traced `backward()` left, or, when `fn` calls no backward, d result / d param computed by the
     replay without touching `.grad`. With retrace=True a call with new shapes traces again.
+
+    What is frozen: Python control flow and Python numbers as they were while tracing, tensors
+    created inside `fn` from fresh data, and arrays `fn` derives from an input with plain numpy
+    (only the input arrays themselves, and values computed by engine ops, are re-read).
     """
     return TracedFunction(fn, example_inputs, params, retrace, reuse_buffers)
 
