@@ -8,6 +8,7 @@ no reference cycles and is freed by reference counting alone.
 from __future__ import annotations
 
 import heapq
+import math
 import itertools
 import operator
 import os
@@ -284,16 +285,14 @@ def _check_finite(value: Any, op: type[Op], phase: str, node: Node | None) -> No
 
 def sum_to_array(g: np.ndarray, shape: tuple) -> np.ndarray:
     """Undoes numpy broadcasting: sums `g` over the axes that broadcasting added or stretched."""
-    if g.shape == shape:
+    g_shape = g.shape
+    if g_shape == shape:
         return g
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
-                                       if n == 1 and g.shape[i + lead] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    if lead:
-        g = g.reshape(g.shape[lead:])
-    return g.reshape(shape) if g.shape != shape else g
+    lead = len(g_shape) - len(shape)
+    if g_shape[lead:] == shape:
+        return g.sum(axis=tuple(range(lead)))
+    stretched = tuple(i + lead for i, n in enumerate(shape) if n == 1 and g_shape[i + lead] != 1)
+    return g.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
 
 
 def _freed_error(node: Node) -> GraphError:
@@ -615,8 +614,21 @@ def _array_swapaxes(a: Any, axis1: int, axis2: int) -> Any:
     return np.asarray(a).swapaxes(axis1, axis2)
 
 
+def _array_broadcast_to(a: Any, shape: tuple) -> np.ndarray:
+    """a broadcast to `shape`: a filled new array when small (numpy's broadcast_to view costs more
+    to build than the copy), a read-only view when large (no memory for the repeats)."""
+    if a.shape == shape:
+        return a
+    if math.prod(shape) <= 65536:
+        result = np.empty(shape, dtype=a.dtype)
+        result[...] = a
+        return result
+    return np.broadcast_to(a, shape)
+
+
 #: The array methods are called directly: numpy's module-level wrappers (np.sum, np.swapaxes...)
 #: add a dispatch layer that costs more than the op itself on small arrays.
 array_namespace = _ArrayNamespace({"sum_to": sum_to_array, "sum": _array_sum, "mean": _array_mean,
                                    "reshape": _array_reshape, "transpose": _array_transpose,
-                                   "swapaxes": _array_swapaxes})
+                                   "swapaxes": _array_swapaxes,
+                                   "broadcast_to": _array_broadcast_to})

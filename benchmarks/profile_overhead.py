@@ -14,7 +14,7 @@ import pstats
 
 import run
 
-PROFILED_WORKLOADS = ("overhead-chain", "mlp-small-step")
+PROFILED_WORKLOADS = ("overhead-chain", "mlp-small-step", "scalar-tiny", "deep-narrow")
 AUTOGRAD_CORE_VARIANTS = ("autograd_core", "autograd_core nn", "autograd_core traced")
 
 
