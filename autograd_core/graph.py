@@ -8,8 +8,8 @@ no reference cycles and is freed by reference counting alone.
 from __future__ import annotations
 
 import heapq
-import math
 import itertools
+import math
 import operator
 import os
 import sys
@@ -43,7 +43,7 @@ class Op:
     (xp = `array_namespace`) for speed, or on Tensors (xp = `autograd_core.ops`) under
     create_graph=True, which records the backward pass so it can be differentiated again.
     `needs[i]` says whether input i wants a gradient; `out` is the forward result when
-    `save_output` is True (recomputed as a Tensor under create_graph), else None.
+    `save_output` is True (under create_graph, a Tensor whose grad_fn is this op's node), else None.
     """
 
     name: str = "op"
@@ -73,7 +73,8 @@ class Node:
     `versions` holds the inputs' version counters at record time so backward can detect in-place
     changes; when all were 0 it holds the process-wide count of in-place updates instead, so
     backward need not look at the inputs unless some tensor was updated in place since. Rarely
-    used fields (hooks, retained, created_at) live in the instance dict only when set."""
+    used fields (hooks, retained, created_at) live in the instance dict only when set. Nodes are
+    made only by `apply`."""
 
     __slots__ = ("op", "inputs", "needs", "versions", "seq", "__dict__", "__weakref__")
     attrs: dict | None = None
@@ -81,16 +82,6 @@ class Node:
     hooks: list | None = None
     retained: weakref.ref | None = None
     created_at: str | None = None
-
-    def __init__(self, op: type[Op], inputs: tuple, attrs: dict | None, out: Any,
-                 needs: list, versions: tuple | None) -> None:
-        self.op = op
-        self.inputs = inputs
-        self.attrs = attrs
-        self.out = out
-        self.needs = needs
-        self.versions = versions
-        self.seq = next_sequence_number()
 
     @property
     def name(self) -> str:
@@ -131,7 +122,7 @@ class Unsaved:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     def __repr__(self) -> str:
         return f"<unsaved input {self.shape} {self.dtype} of {self.grad_fn!r}>"
@@ -166,8 +157,8 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
     """Runs `op` forward on the inputs' arrays and, when grad mode is on and some input requires
     grad, records a Node so backward can apply the op's vjp. Inputs are Tensors, arrays or scalars.
 
-    This is the engine's hot path: one loop over the inputs, no per-op closures or checks beyond
-    what numpy does itself."""
+    This is the engine's hot path: the common one- and two-input cases are unrolled, and nothing
+    is checked that numpy does not check itself."""
     if len(inputs) == 2:
         a, b = inputs
         if isinstance(a, Tensor):
