@@ -248,9 +248,9 @@ class Tape:
 
     def to_digraph(self, rankdir: str = "LR") -> Any:
         """A graphviz.Digraph of the recorded program, drawn from the entries alone."""
-        import graphviz
+        from .viz import Diagram
 
-        dot = graphviz.Digraph("tape", graph_attr={"rankdir": rankdir},
+        dot = Diagram("tape", graph_attr={"rankdir": rankdir},
                                node_attr={"fontname": "Helvetica", "fontsize": "10"})
         produced = {entry.output_id for entry in self.entries}
         for number, value in enumerate(self.values):

@@ -14,11 +14,11 @@ the heat map and the frames compute every tensor's gradient themselves, touching
 from __future__ import annotations
 
 import contextlib
-import weakref
 import functools
 import itertools
 import math
 import shutil
+import weakref
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -672,13 +672,25 @@ def _label(lines: list[str]) -> str:
     return graphviz.nohtml("\\n".join(line.replace("\\", "\\\\") for line in lines))
 
 
+class Diagram(graphviz.Digraph):
+    """A graphviz.Digraph that still shows something in Jupyter when the `dot` program is missing:
+    the DOT source and how to install Graphviz, instead of an error."""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict:
+        try:
+            return super()._repr_mimebundle_(include, exclude, **kwargs)
+        except graphviz.ExecutableNotFound:
+            return {"text/plain": f"(Graphviz's dot program is not installed: {INSTALL_HINT}.)\n"
+                                  f"{self.source}"}
+
+
 def _to_digraph(diagram: _Diagram, settings: _Settings) -> graphviz.Digraph:
     graph_attr = {"rankdir": settings.rankdir, "fontname": "Helvetica", "fontsize": "12",
                   "labelloc": "t", "nodesep": "0.25", "ranksep": "0.35"}
     title_lines = ([settings.title] if settings.title else []) + diagram.notes
     if title_lines:
         graph_attr["label"] = _label(title_lines)
-    dot = graphviz.Digraph("autograd_graph", graph_attr=graph_attr,
+    dot = Diagram("autograd_graph", graph_attr=graph_attr,
                            node_attr={"fontname": "Helvetica", "fontsize": "10", "margin": "0.08,0.04"},
                            edge_attr={"arrowsize": "0.6", "fontname": "Helvetica", "fontsize": "9"})
     for box in diagram.boxes.values():

@@ -495,3 +495,11 @@ def test_unknown_format_raises_render_error(tmp_path):
     _, _, c = small_expression()
     with pytest.raises((viz.GraphvizRenderError, ValueError)):
         viz.render(viz.draw_graph(c), tmp_path / "graph.nosuchformat")
+
+
+def test_inline_display_without_dot_shows_the_source_and_install_hint(monkeypatch):
+    monkeypatch.setenv("PATH", "")
+    x = ag.tensor(1.0, requires_grad=True)
+    bundle = viz.draw_graph(x * 2)._repr_mimebundle_()
+    assert "apt-get install graphviz" in bundle["text/plain"]
+    assert "digraph" in bundle["text/plain"]
