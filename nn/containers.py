@@ -61,13 +61,7 @@ class Sequential(Module):
             doomed = [keys[_index(index, len(self), type(self).__name__)]]
         for key in doomed:
             del self._modules[key]
-        self._renumber()
-
-    def _renumber(self) -> None:
-        modules = list(self._modules.values())
-        self._modules.clear()
-        for position, module in enumerate(modules):
-            self._modules[str(position)] = module
+        _renumber(self)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -132,10 +126,7 @@ class ModuleList(Module):
                                                                             type(self).__name__))]
         for key in doomed:
             del self._modules[key]
-        modules = list(self._modules.values())
-        self._modules.clear()
-        for position, module in enumerate(modules):
-            self._modules[str(position)] = module
+        _renumber(self)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -258,3 +249,11 @@ class ModuleDict(Module):
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ModuleDict has no forward: look modules up by key and call them")
+
+
+def _renumber(container: Module) -> None:
+    """Renames a numbered container's children 0, 1, 2... in order (after a deletion)."""
+    modules = list(container._modules.values())
+    container._modules.clear()
+    for position, module in enumerate(modules):
+        container._modules[str(position)] = module
