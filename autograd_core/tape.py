@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from . import graph, mode
-from .errors import GraphError, InvalidArgumentError, UnsupportedError
+from .errors import GraphError, UnsupportedError
 from .tensor import Tensor
 
 _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@", "pow": "**"}
@@ -398,5 +398,4 @@ def check_no_create_graph(event: BackwardEvent) -> None:
                                "supported; trace the first-order step, or use functional.hessian")
 
 
-__all__ = ["Tape", "TapeEntry", "TracerWarning", "replayable", "reverse_sweep", "fit_gradient",
-           "InvalidArgumentError"]
+__all__ = ["Tape", "TapeEntry", "TracerWarning", "replayable", "reverse_sweep", "fit_gradient"]

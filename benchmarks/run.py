@@ -370,15 +370,8 @@ def load_torch():
 
 
 def torch_chain_step(x, a, b, length: int) -> StepResult:
-    """The chain on torch tensors; autograd does the backward."""
-    value = x
-    for _ in range(length // 5):
-        value = value + a
-        value = value * b
-        value = value.tanh()
-        value = value * 0.5
-        value = value.exp()
-    loss = value.sum()
+    """The chain on torch tensors (the same code as autograd_core's); autograd does the backward."""
+    loss = chain_loss(x, a, b, length)
     loss.backward()
     grad = x.grad
     x.grad = None
@@ -458,8 +451,8 @@ def load_autograd_core():
     return import_from_repo("autograd_core")
 
 
-def autograd_core_chain_loss(x, a, b, length: int):
-    """The chain on autograd_core tensors, summed (same code as torch: same API)."""
+def chain_loss(x, a, b, length: int):
+    """The chain, summed, written once for torch and autograd_core tensors (same API)."""
     value = x
     for _ in range(length // 5):
         value = value + a
@@ -556,8 +549,8 @@ def autograd_core_chain_tensors(problem: ChainProblem) -> tuple:
 def autograd_core_chain_runner(problem: ChainProblem) -> Callable[[], StepResult]:
     """The eager chain."""
     x, a, b = autograd_core_chain_tensors(problem)
-    chain_loss = functools.partial(autograd_core_chain_loss, a=a, b=b, length=problem.spec.length)
-    return functools.partial(autograd_core_chain_step, chain_loss, x)
+    loss_of_x = functools.partial(chain_loss, a=a, b=b, length=problem.spec.length)
+    return functools.partial(autograd_core_chain_step, loss_of_x, x)
 
 
 def autograd_core_mlp_runner(problem: MLPProblem) -> Callable[[], StepResult]:
@@ -606,8 +599,8 @@ def autograd_core_traced_step(traced: Callable, params: list, inputs: tuple, lr:
 def autograd_core_traced_chain_runner(problem: ChainProblem) -> Callable[[], StepResult]:
     """The chain's forward and backward traced once from x, then replayed each step."""
     x, a, b = autograd_core_chain_tensors(problem)
-    chain_loss = functools.partial(autograd_core_chain_loss, a=a, b=b, length=problem.spec.length)
-    traced = autograd_core_trace(functools.partial(autograd_core_with_backward, chain_loss), (x,), [x])
+    loss_of_x = functools.partial(chain_loss, a=a, b=b, length=problem.spec.length)
+    traced = autograd_core_trace(functools.partial(autograd_core_with_backward, loss_of_x), (x,), [x])
     return functools.partial(autograd_core_traced_step, traced, [x], (x,), 0.0)
 
 

@@ -54,14 +54,7 @@ class Sequential(Module):
         setattr(self, key, module)
 
     def __delitem__(self, index: int | slice) -> None:
-        keys = list(self._modules.keys())
-        if isinstance(index, slice):
-            doomed = keys[index]
-        else:
-            doomed = [keys[_index(index, len(self), type(self).__name__)]]
-        for key in doomed:
-            del self._modules[key]
-        _renumber(self)
+        _delete_and_renumber(self, index)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -121,12 +114,7 @@ class ModuleList(Module):
         setattr(self, str(_index(index, len(self), type(self).__name__)), module)
 
     def __delitem__(self, index: int | slice) -> None:
-        keys = list(self._modules.keys())
-        doomed = keys[index] if isinstance(index, slice) else [str(_index(index, len(self),
-                                                                            type(self).__name__))]
-        for key in doomed:
-            del self._modules[key]
-        _renumber(self)
+        _delete_and_renumber(self, index)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -251,8 +239,16 @@ class ModuleDict(Module):
         raise NotImplementedError("ModuleDict has no forward: look modules up by key and call them")
 
 
-def _renumber(container: Module) -> None:
-    """Renames a numbered container's children 0, 1, 2... in order (after a deletion)."""
+def _delete_and_renumber(container: Module, index: int | slice) -> None:
+    """Deletes the children at `index` of a numbered container (Sequential, ModuleList) and
+    renames the rest 0, 1, 2... in order, as PyTorch does."""
+    keys = list(container._modules.keys())
+    if isinstance(index, slice):
+        doomed = keys[index]
+    else:
+        doomed = [keys[_index(index, len(container), type(container).__name__)]]
+    for key in doomed:
+        del container._modules[key]
     modules = list(container._modules.values())
     container._modules.clear()
     for position, module in enumerate(modules):
