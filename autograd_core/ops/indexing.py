@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import Op, array_namespace
+from ..errors import GraphError
+from ..graph import Op, apply, array_namespace
 from ..tensor import Tensor
 
 
@@ -214,11 +215,32 @@ class Scatter(Op):
                     others = xp.scatter_reduce(x, dim, index, masked_src, "prod",
                                                include_self=include_self)
                     grad_src = xp.where(single_zero, (g * others)[key], grad_src)
+                if isinstance(grad_src, Tensor) and (zeros_per_position > 1).any():
+                    grad_src = apply(DoubleBackwardError, (grad_src,), {"message": _PROD_ZEROS})
         if grad_x is not None and reduce is not None and not include_self:
             grad_x = grad_x * untouched
         if grad_src is not None and tuple(grad_src.shape) != tuple(src.shape):
             grad_src = xp.index_scatter(grad_src, tuple(src.shape), corner)
         return grad_x, grad_src
+
+
+_PROD_ZEROS = ("scatter_reduce: the second derivative of reduce='prod' with respect to src is not "
+               "supported when two or more zeros of src are reduced into the same position "
+               "(as in torch)")
+
+
+class DoubleBackwardError(Op):
+    """Identity in forward; its vjp raises. Put on a first-order gradient built under
+    create_graph whose own derivative is not available (torch's DelayedError), so the error comes
+    only if that derivative is actually asked for."""
+    name = "double_backward_error"
+    saved_inputs = ()
+
+    def forward(x, message):
+        return x
+
+    def vjp(xp, needs, g, out, x, message):
+        raise GraphError(message)
 
 
 def _scatter_reduce_array(x, dim, index, src, reduce, include_self=True):
