@@ -1029,9 +1029,11 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
     number or a 0-d tensor; the gradient reaches x where mask is False and a tensor value
     (summed over the mask)."""
     x = _tensor(x)
-    mask = _bool_array(mask, "masked_fill")
-    _broadcast_shapes("masked_fill", x.shape, mask.shape)
-    return apply(E.Where, (mask, _fill_value(value, x, "masked_fill"), x))
+    mask_array = _bool_array(mask, "masked_fill")
+    _broadcast_shapes("masked_fill", x.shape, mask_array.shape)
+    # a Tensor mask stays an input (not a constant), so a traced program recomputes it
+    return apply(E.Where, (mask if isinstance(mask, Tensor) else mask_array,
+                           _fill_value(value, x, "masked_fill"), x))
 
 
 def masked_select(x: Any, mask: Any) -> Tensor:
@@ -1200,10 +1202,11 @@ def scatter_reduce(x: Any, dim: int, index: Any, src: Any, reduce: str, *,
 
 # ---- products: cross, tensordot, kron, mm and friends, cdist -------------------------------------
 
-def cross(a: Any, b: Any, dim: int | None = None) -> Tensor:
-    """The cross product of 3-vectors along `dim`, a and b broadcast together. dim=None means -1
-    (torch.linalg.cross's default; torch.cross's deprecated None picks the first size-3 dim)."""
-    a, b = _tensor(a), _tensor(b)
+def cross(x: Any, other: Any, dim: int | None = None) -> Tensor:
+    """The cross product of 3-vectors along `dim`, x and other broadcast together. dim=None
+    means -1 (torch.linalg.cross's default; torch.cross's deprecated None picks the first size-3
+    dim)."""
+    a, b = _tensor(x), _tensor(other)
     if a.ndim != b.ndim:
         raise ShapeError(f"cross: inputs must have the same number of dimensions, got shapes "
                          f"{a.shape} and {b.shape}")
@@ -1257,10 +1260,10 @@ def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
     return _reshaped(matmul(left, right), out_shape)
 
 
-def kron(a: Any, b: Any) -> Tensor:
-    """The Kronecker product: out[i*m + k, ...] = a[i, ...] * b[k, ...], the shorter shape padded
-    with leading 1s; out.shape[d] = a.shape[d] * b.shape[d]."""
-    a, b = _tensor(a), _tensor(b)
+def kron(x: Any, other: Any) -> Tensor:
+    """The Kronecker product: out[i*m + k, ...] = x[i, ...] * other[k, ...], the shorter shape
+    padded with leading 1s; out.shape[d] = x.shape[d] * other.shape[d]."""
+    a, b = _tensor(x), _tensor(other)
     ndim = builtins.max(a.ndim, b.ndim)
     sa, sb = (1,) * (ndim - a.ndim) + a.shape, (1,) * (ndim - b.ndim) + b.shape
     spread_a = _reshaped(a, tuple(n for pair in zip(sa, (1,) * ndim) for n in pair))
@@ -1268,27 +1271,27 @@ def kron(a: Any, b: Any) -> Tensor:
     return _reshaped(spread_a * spread_b, tuple(p * q for p, q in zip(sa, sb)))
 
 
-def mm(a: Any, b: Any) -> Tensor:
+def mm(x: Any, mat2: Any) -> Tensor:
     """Matrix product of two 2-D tensors, (n, m) @ (m, p) -> (n, p) (no broadcasting)."""
-    a, b = _tensor(a), _tensor(b)
+    a, b = _tensor(x), _tensor(mat2)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
         raise ShapeError(f"mm: expected matrices (n, m) and (m, p), got shapes {a.shape} and "
                          f"{b.shape}")
     return matmul(a, b)
 
 
-def bmm(a: Any, b: Any) -> Tensor:
+def bmm(x: Any, mat2: Any) -> Tensor:
     """Batched matrix product, (B, n, m) @ (B, m, p) -> (B, n, p) (no broadcasting)."""
-    a, b = _tensor(a), _tensor(b)
+    a, b = _tensor(x), _tensor(mat2)
     if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
         raise ShapeError(f"bmm: expected batches (B, n, m) and (B, m, p), got shapes {a.shape} "
                          f"and {b.shape}")
     return matmul(a, b)
 
 
-def mv(a: Any, v: Any) -> Tensor:
+def mv(x: Any, vec: Any) -> Tensor:
     """Matrix-vector product, (n, m) @ (m,) -> (n,)."""
-    a, v = _tensor(a), _tensor(v)
+    a, v = _tensor(x), _tensor(vec)
     if a.ndim != 2 or v.ndim != 1 or a.shape[1] != v.shape[0]:
         raise ShapeError(f"mv: expected a matrix (n, m) and a vector (m,), got shapes {a.shape} "
                          f"and {v.shape}")
