@@ -340,3 +340,14 @@ def test_traced_step_replays_bit_identically(name) -> None:
     assert step(x).item() == loss.item()
     for got, param in zip(traced, (w, s)):
         np.testing.assert_array_equal(got, param.grad.data)
+
+
+def test_cdist_computes_in_blocks_of_rows_with_the_same_result(monkeypatch) -> None:
+    """Euclidean cdist builds its differences a few rows at a time; the block size changes
+    nothing but memory."""
+    from autograd_core.ops import linalg
+
+    x1, x2 = _rng.standard_normal((2, 7, 3)), _rng.standard_normal((5, 3))
+    expected = torch.cdist(torch.tensor(x1), torch.tensor(x2)).numpy()
+    monkeypatch.setattr(linalg, "CDIST_BLOCK", 4)
+    np.testing.assert_allclose(ag.cdist(x1, x2).data, expected, rtol=1e-12)

@@ -337,6 +337,10 @@ for _p in [2.0, 1.0, 3.0, 0.5, float("inf")]:
     row(f"cdist-p{_p}", lambda a, b, p=_p: ag.cdist(a, b, p=p),
         lambda a, b, p=_p: torch.cdist(a, b, p=p), _x1, normal(5, 3) + 3.0)
 row("cdist-batch-broadcast", ag.cdist, torch.cdist, normal(2, 3, 2), normal(1, 4, 2))
+row("cdist-x2-batched", lambda a, b: ag.cdist(a, b, p=2), lambda a, b: torch.cdist(a, b, p=2),
+    normal(3, 2), normal(2, 4, 2))
+row("cdist-p2-int-p", lambda a, b: ag.cdist(a, b, p=2), lambda a, b: torch.cdist(a, b, p=2),
+    normal(1, 3), normal(1, 3))
 row("cdist-p0", lambda a, b: ag.cdist(a, b, p=0), lambda a, b: torch.cdist(a, b, p=0),
     normal(3, 2), np.array([[0.0, 1.0], [2.0, 0.5]]))
 row("cdist-empty", ag.cdist, torch.cdist, normal(0, 3), normal(2, 3))

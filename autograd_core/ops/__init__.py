@@ -1339,7 +1339,9 @@ def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1,  # noqa: A002
 def cdist(x1: Any, x2: Any, p: float = 2.0, compute_mode: str | None = None) -> Tensor:
     """Pairwise p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M), batch dims
     broadcast: out (..., P, R). The gradient at zero distance is 0 (as torch), p=0 counts the
-    differing coordinates (zero gradient). compute_mode is accepted and ignored (always exact)."""
+    differing coordinates (zero gradient). p=2 is one op (linalg.Cdist: exact distances, matmul
+    gradients); other p take the p-norm of the (..., P, R, M) differences. compute_mode is
+    accepted and ignored (always the exact differences)."""
     x1, x2 = _tensor(x1), _tensor(x2)
     if x1.ndim < 2 or x2.ndim < 2:
         raise ShapeError(f"cdist: expects inputs of at least 2 dimensions, got shapes {x1.shape} "
@@ -1349,6 +1351,8 @@ def cdist(x1: Any, x2: Any, p: float = 2.0, compute_mode: str | None = None) -> 
     if not isinstance(p, (int, float, np.number)) or p < 0 or np.isnan(p):
         raise InvalidArgumentError(f"cdist: p must be a non-negative number, got {p!r}")
     _broadcast_shapes("cdist", x1.shape[:-2], x2.shape[:-2])
+    if p == 2:
+        return apply(L.Cdist, (x1, x2))
     rows = _reshaped(x1, x1.shape[:-1] + (1, x1.shape[-1]))
     cols = _reshaped(x2, x2.shape[:-2] + (1,) + x2.shape[-2:])
     diff = rows - cols
