@@ -166,8 +166,16 @@ def minimum(a: Any, b: Any) -> Tensor:
     return apply(E.Minimum, (a, b))
 
 
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """Picks a where condition holds, else b (all broadcast)."""
+_NOT_GIVEN = object()
+
+
+def where(condition: Any, a: Any = _NOT_GIVEN, b: Any = _NOT_GIVEN) -> Tensor | tuple:
+    """Picks a where condition holds, else b (all broadcast). where(condition) alone is
+    nonzero(condition, as_tuple=True), as in torch."""
+    if a is _NOT_GIVEN and b is _NOT_GIVEN:
+        return nonzero(condition, as_tuple=True)
+    if a is _NOT_GIVEN or b is _NOT_GIVEN:
+        raise InvalidArgumentError("where: give both a and b, or neither (where(condition))")
     if not isinstance(condition, Tensor):
         condition = np.asarray(condition)
     if condition.dtype != bool:
@@ -686,3 +694,683 @@ Tensor.__ror__ = lambda self, other: logical_or(other, self)
 Tensor.__xor__ = logical_xor
 Tensor.__invert__ = logical_not
 from .nn_ops import *  # noqa: E402,F401,F403  (fused nn ops: im2col, softmax_cross_entropy, ...)
+
+
+# ==== issue 10, shape and indexing ops (newops10b) ===============================================
+# tril triu flip fliplr flipud roll repeat_interleave narrow diag diagonal diag_embed trace meshgrid
+# nonzero masked_fill masked_select index_select index_fill scatter scatter_reduce take
+# take_along_dim cross tensordot kron mm bmm mv addmm baddbmm addmv addbmm cdist, with torch's
+# argument names and rules. Most are compositions of getitem / index_scatter / matmul, whose
+# gradients are exact to any order; flip, roll, tril, triu and the scatter family are Op classes
+# in ops/indexing.py. Internal reshapes and permutations apply the Ops directly, so these
+# functions do not depend on the public reshape/transpose signatures.
+
+from . import indexing as I  # noqa: E402
+
+
+def _one_dim(dim: Any, ndim: int, name: str) -> int:
+    """One dimension as a non-negative int (a 0-d tensor accepts 0 and -1, as torch)."""
+    return normalize_axis(int(dim) if isinstance(dim, np.integer) else dim, ndim, name)[0]
+
+
+def _dim_list(dims: Any, ndim: int, name: str) -> tuple:
+    """Dimensions as non-negative ints, in the order given; duplicates are an error."""
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    result = tuple(_one_dim(d, ndim, name) for d in dims)
+    if len(set(result)) != len(result):
+        raise InvalidArgumentError(f"{name}: dim {dims} repeats a dimension")
+    return result
+
+
+def _reshaped(x: Tensor, shape: tuple) -> Tensor:
+    return x if x.shape == tuple(shape) else apply(S.Reshape, (x,), {"shape": tuple(shape)})
+
+
+def _permuted(x: Tensor, order: Sequence[int]) -> Tensor:
+    order = tuple(int(a) for a in order)
+    return x if order == tuple(range(x.ndim)) else apply(S.Transpose, (x,), {"axes": order})
+
+
+def _int_array(index: Any, name: str, what: str = "index") -> np.ndarray:
+    """An integer index (tensor, array or list) as an int64 array; bool and float are errors."""
+    array = np.asarray(_plain(index))
+    if array.dtype.kind not in "iu":
+        raise DTypeError(f"{name}: {what} must be an integer tensor, got dtype {array.dtype}")
+    return array.astype(np.int64, copy=False)
+
+
+def _bool_array(mask: Any, name: str) -> np.ndarray:
+    array = np.asarray(_plain(mask))
+    if array.dtype != np.bool_:
+        raise DTypeError(f"{name}: mask must be a bool tensor, got dtype {array.dtype}")
+    return array
+
+
+def _check_range(index: np.ndarray, size: int, name: str, what: str, negative: bool) -> None:
+    """Every index within [0, size) (or [-size, size) when negative indices are allowed)."""
+    if index.size == 0:
+        return
+    low, high = int(index.min()), int(index.max())
+    if high >= size or low < (-size if negative else 0):
+        bad = high if high >= size else low
+        raise IndexOutOfRangeError(f"{name}: index {bad} is out of range for {what} of size {size}")
+
+
+def _broadcast_shapes(name: str, *shapes: tuple) -> tuple:
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ShapeError(f"{name}: shapes {', '.join(map(str, shapes))} cannot be broadcast "
+                         "together") from None
+
+
+def _fill_value(value: Any, x: Tensor, name: str) -> Any:
+    """A fill value for x: a Python number becomes a 0-d array of x's dtype; a 0-d tensor is cast
+    to x's dtype (staying differentiable); anything else is an error, as in torch."""
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise ShapeError(f"{name}: value must be a number or a 0-d tensor, got a tensor of "
+                             f"shape {value.shape}")
+        return value if value.dtype == x.dtype else astype(value, x.dtype)
+    if isinstance(value, np.ndarray) and value.ndim != 0:
+        raise ShapeError(f"{name}: value must be a number or a 0-d tensor, got an array of shape "
+                         f"{value.shape}")
+    if not isinstance(value, (int, float, bool, np.number, np.bool_, np.ndarray)):
+        raise DTypeError(f"{name}: value must be a number or a 0-d tensor, got "
+                         f"{type(value).__name__}")
+    return np.asarray(value).astype(x.dtype)
+
+
+def _zero_gradient_link(values: np.ndarray, source: Tensor) -> Tensor:
+    """`values` (a constant) as a result connected to `source` with a zero gradient, for ops torch
+    defines with a zero derivative (cdist p=0, addmm's input when beta=0): no NaN from source
+    leaks into the values."""
+    return apply(E.Where, (np.ones(values.shape, dtype=bool), values, source))
+
+
+# ---- triangles, flips, rolls ----------------------------------------------------------------------
+
+def tril(x: Any, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dims (on and below `diagonal`; > 0 above the main
+    diagonal), zeros elsewhere; batched over leading dims. x: (..., n, m)."""
+    x = _tensor(x)
+    if x.ndim < 2:
+        raise ShapeError(f"tril: input must have at least 2 dimensions, got shape {x.shape}")
+    return apply(I.Tril, (x,), {"diagonal": int(diagonal)})
+
+
+def triu(x: Any, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dims (on and above `diagonal`), zeros elsewhere."""
+    x = _tensor(x)
+    if x.ndim < 2:
+        raise ShapeError(f"triu: input must have at least 2 dimensions, got shape {x.shape}")
+    return apply(I.Triu, (x,), {"diagonal": int(diagonal)})
+
+
+def flip(x: Any, *args: Any, dims: Any = None) -> Tensor:
+    """Reverses x along `dims` (torch.flip(x, dims), x.flip(0), x.flip(0, 1)); same shape."""
+    x = _tensor(x)
+    if dims is None:
+        if not args:
+            raise InvalidArgumentError("flip: missing the dims argument")
+        dims = args[0] if len(args) == 1 else args
+    elif args:
+        raise InvalidArgumentError("flip: dims given both positionally and as a keyword")
+    return apply(I.Flip, (x,), {"dims": _dim_list(dims, x.ndim, "flip")})
+
+
+def fliplr(x: Any) -> Tensor:
+    """Reverses dim 1 (left/right); x must have at least 2 dimensions."""
+    x = _tensor(x)
+    if x.ndim < 2:
+        raise ShapeError(f"fliplr: input must have at least 2 dimensions, got shape {x.shape}")
+    return apply(I.Flip, (x,), {"dims": (1,)})
+
+
+def flipud(x: Any) -> Tensor:
+    """Reverses dim 0 (up/down); x must have at least 1 dimension."""
+    x = _tensor(x)
+    if x.ndim < 1:
+        raise ShapeError(f"flipud: input must have at least 1 dimension, got shape {x.shape}")
+    return apply(I.Flip, (x,), {"dims": (0,)})
+
+
+def roll(x: Any, shifts: Any, dims: Any = None) -> Tensor:
+    """Rotates x by `shifts` along `dims` (elements leaving one end re-enter at the other); with
+    dims=None, x is rolled as if flattened and the shape restored (torch.roll)."""
+    x = _tensor(x)
+    shift_list = tuple(int(s) for s in (shifts if isinstance(shifts, (tuple, list)) else (shifts,)))
+    if dims is None:
+        if len(shift_list) != 1:
+            raise InvalidArgumentError(f"roll: with dims=None, shifts must be one int, got {shifts}")
+        flat = _reshaped(x, (x.size,))
+        return _reshaped(apply(I.Roll, (flat,), {"shifts": shift_list, "dims": (0,)}), x.shape)
+    dim_list = tuple(_one_dim(d, x.ndim, "roll")
+                     for d in (dims if isinstance(dims, (tuple, list)) else (dims,)))
+    if len(dim_list) != len(shift_list):
+        raise InvalidArgumentError(f"roll: shifts and dims must have the same length, got "
+                                   f"{len(shift_list)} and {len(dim_list)}")
+    if x.ndim == 0:
+        return _reshaped(apply(I.Roll, (_reshaped(x, (1,)),), {"shifts": shift_list,
+                                                               "dims": (0,) * len(dim_list)}), ())
+    return apply(I.Roll, (x,), {"shifts": shift_list, "dims": dim_list})
+
+
+# ---- selecting by position -----------------------------------------------------------------------
+
+def _along(dim: int, index: Any) -> tuple:
+    return (slice(None),) * dim + (index,)
+
+
+def repeat_interleave(x: Any, repeats: Any = None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """Repeats each slice of x along `dim` `repeats` times (an int, or one count per slice);
+    dim=None flattens x first. repeat_interleave(counts) alone gives the index 0..n-1 with each
+    i repeated counts[i] times. Differentiable in x (repeated slices add their gradients)."""
+    if repeats is None:
+        counts = _int_array(x, "repeat_interleave", "repeats")
+        if counts.ndim != 1 or (counts < 0).any():
+            raise InvalidArgumentError("repeat_interleave: repeats must be a 1-D tensor of "
+                                       f"non-negative counts, got shape {counts.shape}")
+        return Tensor._wrap(np.repeat(np.arange(len(counts), dtype=np.int64), counts))
+    x = _tensor(x)
+    if dim is None:
+        x, dim = _reshaped(x, (x.size,)), 0
+    elif x.ndim == 0:
+        _one_dim(dim, 0, "repeat_interleave")
+        x, dim = _reshaped(x, (1,)), 0
+    dim = _one_dim(dim, x.ndim, "repeat_interleave")
+    size = x.shape[dim]
+    counts = _int_array(repeats, "repeat_interleave", "repeats")
+    if counts.ndim > 1 or (counts.ndim == 1 and counts.shape[0] not in (1, size)):
+        raise ShapeError(f"repeat_interleave: repeats of shape {counts.shape} must be one count "
+                         f"or {size} counts for dim {dim} of shape {x.shape}")
+    if (counts < 0).any():
+        raise InvalidArgumentError("repeat_interleave: repeats must be non-negative")
+    index = np.repeat(np.arange(size, dtype=np.int64), np.broadcast_to(counts, (size,)))
+    if output_size is not None and output_size != len(index):
+        raise ShapeError(f"repeat_interleave: output_size {output_size} does not match the "
+                         f"{len(index)} repeated slices")
+    return getitem(x, _along(dim, index))
+
+
+def narrow(x: Any, dim: int, start: Any, length: int) -> Tensor:
+    """x's slice start:start+length along `dim` (a negative start counts from the end)."""
+    x = _tensor(x)
+    if x.ndim == 0:
+        raise ShapeError("narrow: cannot be applied to a 0-d tensor")
+    dim = _one_dim(dim, x.ndim, "narrow")
+    size, start, length = x.shape[dim], int(_plain(start)), int(length)
+    if not -size <= start <= size:
+        raise IndexOutOfRangeError(f"narrow: start {start} is out of range for dim {dim} of "
+                                   f"size {size} (shape {x.shape})")
+    start = start % size if start < 0 else start
+    if length < 0 or start + length > size:
+        raise IndexOutOfRangeError(f"narrow: start ({start}) + length ({length}) exceeds dim "
+                                   f"{dim} of size {size} (shape {x.shape})")
+    return getitem(x, _along(dim, slice(start, start + length)))
+
+
+def _diagonal_positions(rows: int, cols: int, offset: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of the `offset` diagonal of a rows x cols matrix."""
+    if offset >= 0:
+        n = builtins.max(0, builtins.min(rows, cols - offset))
+        return np.arange(n), np.arange(n) + offset
+    n = builtins.max(0, builtins.min(rows + offset, cols))
+    return np.arange(n) - offset, np.arange(n)
+
+
+def diagonal(x: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The `offset` diagonal of each (dim1, dim2) plane, as a new last dim: x (..., n, m) with
+    dim1=-2, dim2=-1 gives (..., k); offset > 0 is above the main diagonal (torch.diagonal)."""
+    x = _tensor(x)
+    if x.ndim < 2:
+        raise ShapeError(f"diagonal: input must have at least 2 dimensions, got shape {x.shape}")
+    d1, d2 = _one_dim(dim1, x.ndim, "diagonal"), _one_dim(dim2, x.ndim, "diagonal")
+    if d1 == d2:
+        raise InvalidArgumentError(f"diagonal: dim1 and dim2 must differ, got {dim1} and {dim2}")
+    rest = [d for d in range(x.ndim) if d not in (d1, d2)]
+    planes = _permuted(x, rest + [d1, d2])
+    rows, cols = _diagonal_positions(x.shape[d1], x.shape[d2], int(offset))
+    return getitem(planes, (slice(None),) * len(rest) + (rows, cols))
+
+
+_diagonal = diagonal  # for diag, whose `diagonal` argument (torch's name) shadows the function
+
+
+def diag_embed(x: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Places the last dim of x on the `offset` diagonal of new (dim1, dim2) planes, zeros
+    elsewhere: x (..., n) gives (..., n+|offset|, n+|offset|) for the default dims."""
+    x = _tensor(x)
+    if x.ndim < 1:
+        raise ShapeError("diag_embed: input must have at least 1 dimension, got a 0-d tensor")
+    out_ndim = x.ndim + 1
+    d1, d2 = _one_dim(dim1, out_ndim, "diag_embed"), _one_dim(dim2, out_ndim, "diag_embed")
+    if d1 == d2:
+        raise InvalidArgumentError(f"diag_embed: dim1 and dim2 must differ, got {dim1} and {dim2}")
+    n, offset = x.shape[-1], int(offset)
+    m = n + _py_abs(offset)
+    rows, cols = _diagonal_positions(m, m, offset)
+    planes = index_scatter(x, x.shape[:-1] + (m, m), (slice(None),) * (x.ndim - 1) + (rows, cols))
+    batch = iter(range(x.ndim - 1))
+    order = [x.ndim - 1 if i == d1 else x.ndim if i == d2 else next(batch) for i in range(out_ndim)]
+    return _permuted(planes, order)
+
+
+def diag(x: Any, diagonal: int = 0) -> Tensor:
+    """1-D x: the square matrix with x on its `diagonal`; 2-D x: that diagonal as a 1-D tensor."""
+    x = _tensor(x)
+    if x.ndim == 1:
+        return diag_embed(x, diagonal)
+    if x.ndim == 2:
+        return _diagonal(x, diagonal)
+    raise ShapeError(f"diag: supports 1-D or 2-D tensors, got shape {x.shape}")
+
+
+def trace(x: Any) -> Tensor:
+    """Sum of the main diagonal of a 2-D tensor. (`autograd_core.trace` is the program tracer of
+    autograd_core.replay; this op is `x.trace()` and `autograd_core.ops.trace`.)"""
+    x = _tensor(x)
+    if x.ndim != 2:
+        raise ShapeError(f"trace: expected a matrix, got shape {x.shape}")
+    return sum(diagonal(x))
+
+
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple:
+    """Coordinate grids from 1-D tensors: with indexing='ij' (torch's default) output i varies
+    along dim i; 'xy' swaps the first two dims (numpy's default). Each output is a broadcast view
+    of its input, so gradients sum over the grid."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if not tensors:
+        raise InvalidArgumentError("meshgrid: expects at least one tensor")
+    if indexing not in ("ij", "xy"):
+        raise InvalidArgumentError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    tensors = [_tensor(t) for t in tensors]
+    for t in tensors:
+        if t.ndim > 1:
+            raise ShapeError(f"meshgrid: expects 0-d or 1-D tensors, got shape {t.shape}")
+    axes = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) >= 2:
+        axes[0], axes[1] = 1, 0
+    sizes = [t.size for t in tensors]
+    shape = [0] * len(tensors)
+    for axis, n in zip(axes, sizes):
+        shape[axis] = n
+    grids = []
+    for t, axis in zip(tensors, axes):
+        column = _reshaped(t, tuple(n if i == axis else 1 for i, n in enumerate(shape)))
+        grids.append(apply(S.BroadcastTo, (column,), {"shape": tuple(shape)}))
+    return tuple(grids)
+
+
+def _argwhere(x: np.ndarray) -> np.ndarray:
+    return np.argwhere(x).astype(np.int64, copy=False)
+
+
+_NONZERO = _nondifferentiable_op("nonzero", _argwhere)
+
+
+def nonzero(x: Any, *, as_tuple: bool = False) -> Tensor | tuple:
+    """Indices of the non-zero elements: an int64 tensor (count, x.ndim) in row-major order, or
+    with as_tuple=True one 1-D index tensor per dim (a 0-d x counts as 1-D). Not differentiable."""
+    x = _tensor(x)
+    if as_tuple:
+        x = _reshaped(x, (1,)) if x.ndim == 0 else x
+        positions = apply_nondifferentiable(_NONZERO, (x,))
+        return tuple(getitem(positions, (slice(None), d)) for d in range(x.ndim))
+    return apply_nondifferentiable(_NONZERO, (x,))
+
+
+# ---- selecting by mask -----------------------------------------------------------------------------
+
+def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
+    """x with `value` where the bool `mask` holds (mask and x broadcast together). value is a
+    number or a 0-d tensor; the gradient reaches x where mask is False and a tensor value
+    (summed over the mask)."""
+    x = _tensor(x)
+    mask_array = _bool_array(mask, "masked_fill")
+    _broadcast_shapes("masked_fill", x.shape, mask_array.shape)
+    # a Tensor mask stays an input (not a constant), so a traced program recomputes it
+    return apply(E.Where, (mask if isinstance(mask, Tensor) else mask_array,
+                           _fill_value(value, x, "masked_fill"), x))
+
+
+def masked_select(x: Any, mask: Any) -> Tensor:
+    """The elements of x where the bool `mask` holds, as a 1-D tensor (both broadcast first)."""
+    x = _tensor(x)
+    mask = _bool_array(mask, "masked_select")
+    shape = _broadcast_shapes("masked_select", x.shape, mask.shape)
+    if x.shape != shape:
+        x = apply(S.BroadcastTo, (x,), {"shape": shape})
+    return getitem(x, np.broadcast_to(mask, shape))
+
+
+# ---- index_select, index_fill, take, take_along_dim -------------------------------------------------
+
+def _vector_index(index: Any, name: str) -> np.ndarray:
+    index = _int_array(index, name)
+    if index.ndim > 1:
+        raise ShapeError(f"{name}: index must be 1-D or 0-d, got shape {index.shape}")
+    return index.reshape(-1)
+
+
+def index_select(x: Any, dim: int, index: Any) -> Tensor:
+    """The slices of x at positions `index` (1-D, or 0-d) along `dim`; repeated positions add
+    their gradients. Negative indices are an error, as in torch."""
+    x = _tensor(x)
+    index = _vector_index(index, "index_select")
+    dim = _one_dim(dim, x.ndim, "index_select")
+    size = x.shape[dim] if x.ndim else 1
+    _check_range(index, size, "index_select", f"dim {dim} (shape {x.shape})", negative=False)
+    if x.ndim == 0:
+        if index.shape != (1,):
+            raise ShapeError(f"index_select: a 0-d input takes one index, got {index.shape}")
+        return _reshaped(getitem(_reshaped(x, (1,)), index), ())
+    return getitem(x, _along(dim, index))
+
+
+def index_fill(x: Any, dim: int, index: Any, value: Any) -> Tensor:
+    """x with every slice at positions `index` along `dim` set to `value` (a number or a 0-d
+    tensor, differentiable); negative indices count from the end."""
+    x = _tensor(x)
+    index = _vector_index(index, "index_fill")
+    dim = _one_dim(dim, x.ndim, "index_fill")
+    size = x.shape[dim] if x.ndim else 1
+    _check_range(index, size, "index_fill", f"dim {dim} (shape {x.shape})", negative=True)
+    filled = np.zeros(size, dtype=bool)
+    filled[index] = True
+    mask = filled.reshape((size,) + (1,) * (x.ndim - dim - 1)) if x.ndim else filled.reshape(())
+    return masked_fill(x, mask, value)
+
+
+def take(x: Any, index: Any) -> Tensor:
+    """x flattened, taken at `index` (any shape; negative counts from the end): out has index's
+    shape."""
+    x = _tensor(x)
+    index = _int_array(index, "take")
+    _check_range(index, x.size, "take", f"a tensor of {x.size} elements", negative=True)
+    return getitem(_reshaped(x, (x.size,)), index)
+
+
+def take_along_dim(x: Any, indices: Any, dim: int | None = None) -> Tensor:
+    """x picked at `indices` along `dim`, x and indices broadcast in the other dims
+    (torch.take_along_dim); dim=None takes from x flattened at indices flattened."""
+    x = _tensor(x)
+    indices = _int_array(indices, "take_along_dim", "indices")
+    if dim is None:
+        return take(x, indices.reshape(-1))
+    if indices.ndim != x.ndim:
+        raise ShapeError(f"take_along_dim: x and indices must have the same number of dimensions, "
+                         f"got shapes {x.shape} and {indices.shape}")
+    dim = _one_dim(dim, x.ndim, "take_along_dim")
+    if x.ndim == 0:
+        return take(x, indices)
+    others = _broadcast_shapes("take_along_dim", x.shape[:dim] + (1,) + x.shape[dim + 1:],
+                               indices.shape[:dim] + (1,) + indices.shape[dim + 1:])
+    x_shape = others[:dim] + (x.shape[dim],) + others[dim + 1:]
+    index_shape = others[:dim] + (indices.shape[dim],) + others[dim + 1:]
+    _check_range(indices, x.shape[dim], "take_along_dim", f"dim {dim} (shape {x.shape})",
+                 negative=True)
+    if x.shape != x_shape:
+        x = apply(S.BroadcastTo, (x,), {"shape": x_shape})
+    indices = np.broadcast_to(indices, index_shape) % builtins.max(x.shape[dim], 1)
+    return getitem(x, I.along_dim_key(indices, dim))
+
+
+# ---- scatter and scatter_reduce ------------------------------------------------------------------
+
+def _check_scatter(name: str, x: Tensor, dim: int, index: np.ndarray, src: Any) -> None:
+    """torch's rules: index has x's (and src's) rank, is no larger than src anywhere and no
+    larger than x outside dim, and its values are in [0, x.shape[dim]); src has x's dtype."""
+    src_shape = None if src is None else tuple(src.shape)
+    if index.ndim != x.ndim or (src_shape is not None and len(src_shape) != index.ndim):
+        raise ShapeError(f"{name}: index, x and src must have the same number of dimensions, got "
+                         f"index {index.shape}, x {x.shape}" +
+                         ("" if src_shape is None else f", src {src_shape}"))
+    for d, n in enumerate(index.shape):
+        if (d != dim and n > x.shape[d]) or (src_shape is not None and n > src_shape[d]):
+            raise ShapeError(f"{name}: index {index.shape} must be no larger than x {x.shape} "
+                             f"apart from dim {dim}" +
+                             ("" if src_shape is None else f" and no larger than src {src_shape}"))
+    _check_range(index, x.shape[dim], name, f"dim {dim} (shape {x.shape})", negative=False)
+    if src is not None and src.dtype != x.dtype:
+        raise DTypeError(f"{name}: src has dtype {src.dtype} but x has dtype {x.dtype}")
+
+
+def _scatter_apply(name: str, x: Any, dim: int, index: Any, src: Any, reduce: str | None,
+                   include_self: bool) -> Tensor:
+    x = _tensor(x)
+    index = _int_array(index, name)
+    dim = _one_dim(dim, x.ndim, name)
+    if x.ndim == 0:  # torch allows 0-d x with 0-d index and src: scatter into a 1-element vector
+        as_vector = _reshaped(src, (1,)) if isinstance(src, Tensor) else src
+        if isinstance(as_vector, np.ndarray) and as_vector.ndim == 0:
+            as_vector = as_vector.reshape(1)
+        out = _scatter_apply(name, _reshaped(x, (1,)), 0, index.reshape(1) if index.ndim == 0
+                             else index, as_vector, reduce, include_self)
+        return _reshaped(out, ())
+    if isinstance(src, Tensor) or isinstance(src, np.ndarray):
+        _check_scatter(name, x, dim, index, src)
+    else:
+        _check_scatter(name, x, dim, index, None)
+        src = np.full(index.shape, src, dtype=x.dtype)
+    return apply(I.Scatter, (x, src), {"dim": dim, "index": index, "reduce": reduce,
+                                       "include_self": include_self})
+
+
+_SCATTER_REDUCE = {None: None, "add": "sum", "multiply": "prod"}
+
+
+def scatter(x: Any, dim: int, index: Any, src: Any = None, value: Any = None, *,
+            reduce: str | None = None) -> Tensor:
+    """x with values written along `dim` at `index`: out[index[i][j]][j] = src[i][j] for dim 0
+    (torch.scatter). The 4th argument is `src` (a tensor of x's dtype and rank, of which only
+    index.shape's corner is used) or `value` (a number). reduce='add' or 'multiply' combines
+    with x's value instead of overwriting. Differentiable in x and src (with reduce= too, where
+    torch's raises); repeated indices without reduce keep one written value (the last, where
+    torch leaves the choice undefined)."""
+    if reduce not in _SCATTER_REDUCE:
+        raise InvalidArgumentError(f"scatter: reduce must be None, 'add' or 'multiply', got "
+                                   f"{reduce!r}")
+    if (src is None) == (value is None):
+        raise InvalidArgumentError("scatter: give exactly one of src and value")
+    if src is not None and not isinstance(src, (Tensor, np.ndarray)):
+        src, value = None, src  # scatter(x, dim, index, 2.0): torch's value overload
+    if value is not None and not isinstance(value, (int, float, bool, np.number, np.bool_)):
+        raise DTypeError(f"scatter: value must be a number, got {type(value).__name__}; pass a "
+                         "tensor as src=")
+    return _scatter_apply("scatter", x, dim, index, src if src is not None else value,
+                          _SCATTER_REDUCE[reduce], True)
+
+
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def scatter_reduce(x: Any, dim: int, index: Any, src: Any, reduce: str, *,
+                   include_self: bool = True) -> Tensor:
+    """x with src's index corner reduced into it along `dim` at `index` (torch.scatter_reduce):
+    reduce is 'sum', 'prod', 'mean', 'amax' or 'amin'; include_self=False leaves x's own value
+    out at the positions scattered to. Gradients as torch: ties of amax/amin share evenly, prod
+    handles zeros exactly."""
+    if reduce not in _REDUCTIONS:
+        raise InvalidArgumentError(f"scatter_reduce: reduce must be one of {', '.join(_REDUCTIONS)}"
+                                   f", got {reduce!r}")
+    src = src if isinstance(src, Tensor) else Tensor(np.asarray(src))
+    return _scatter_apply("scatter_reduce", x, dim, index, src, reduce, bool(include_self))
+
+
+# ---- products: cross, tensordot, kron, mm and friends, cdist -------------------------------------
+
+def cross(x: Any, other: Any, dim: int | None = None) -> Tensor:
+    """The cross product of 3-vectors along `dim`, x and other broadcast together. dim=None
+    means -1 (torch.linalg.cross's default; torch.cross's deprecated None picks the first size-3
+    dim)."""
+    a, b = _tensor(x), _tensor(other)
+    if a.ndim != b.ndim:
+        raise ShapeError(f"cross: inputs must have the same number of dimensions, got shapes "
+                         f"{a.shape} and {b.shape}")
+    if a.ndim == 0:
+        raise ShapeError("cross: inputs must have at least 1 dimension, got 0-d tensors")
+    d = _one_dim(-1 if dim is None else dim, a.ndim, "cross")
+    if a.shape[d] != 3 or b.shape[d] != 3:
+        raise ShapeError(f"cross: dim {d} must have size 3 in both inputs, got shapes {a.shape} "
+                         f"and {b.shape}")
+    shape = _broadcast_shapes("cross", a.shape, b.shape)
+    a, b = (t if t.shape == shape else apply(S.BroadcastTo, (t,), {"shape": shape}) for t in (a, b))
+    a0, a1, a2 = (getitem(a, _along(d, i)) for i in range(3))
+    b0, b1, b2 = (getitem(b, _along(d, i)) for i in range(3))
+    return apply(S.Stack, (a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0), {"axis": d})
+
+
+def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
+    """Contracts the last `dims` dims of a with the first `dims` of b (an int), or the dims listed
+    in a pair (dims_a, dims_b); out has a's free dims then b's. A transpose, a reshape and one
+    matmul, so gradients are the matmul's."""
+    a, b = _tensor(a), _tensor(b)
+    if isinstance(dims, (int, np.integer)):
+        n = int(dims)
+        if n < 0 or n > a.ndim or n > b.ndim:
+            raise InvalidArgumentError(f"tensordot: dims={n} does not fit shapes {a.shape} and "
+                                       f"{b.shape}")
+        dims_a, dims_b = tuple(range(a.ndim - n, a.ndim)), tuple(range(n))
+    else:
+        if len(dims) != 2:
+            raise InvalidArgumentError(f"tensordot: dims must be an int or a pair of dim lists, "
+                                       f"got {dims!r}")
+        dims_a = _dim_list(_plain(dims[0]).tolist() if isinstance(_plain(dims[0]), np.ndarray)
+                           else dims[0], a.ndim, "tensordot")
+        dims_b = _dim_list(_plain(dims[1]).tolist() if isinstance(_plain(dims[1]), np.ndarray)
+                           else dims[1], b.ndim, "tensordot")
+        if len(dims_a) != len(dims_b):
+            raise InvalidArgumentError(f"tensordot: both dim lists must have the same length, got "
+                                       f"{dims_a} and {dims_b}")
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise ShapeError(f"tensordot: contracted dims must match, got size {a.shape[da]} in dim "
+                             f"{da} of {a.shape} and {b.shape[db]} in dim {db} of {b.shape}")
+    free_a = [d for d in range(a.ndim) if d not in dims_a]
+    free_b = [d for d in range(b.ndim) if d not in dims_b]
+    inner = int(np.prod([a.shape[d] for d in dims_a], dtype=np.int64))
+    left = _reshaped(_permuted(a, free_a + list(dims_a)), (-1, inner) if a.size else
+                     (int(np.prod([a.shape[d] for d in free_a], dtype=np.int64)), inner))
+    right = _reshaped(_permuted(b, list(dims_b) + free_b), (inner, -1) if b.size else
+                      (inner, int(np.prod([b.shape[d] for d in free_b], dtype=np.int64))))
+    out_shape = tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b)
+    return _reshaped(matmul(left, right), out_shape)
+
+
+def kron(x: Any, other: Any) -> Tensor:
+    """The Kronecker product: out[i*m + k, ...] = x[i, ...] * other[k, ...], the shorter shape
+    padded with leading 1s; out.shape[d] = x.shape[d] * other.shape[d]."""
+    a, b = _tensor(x), _tensor(other)
+    ndim = builtins.max(a.ndim, b.ndim)
+    sa, sb = (1,) * (ndim - a.ndim) + a.shape, (1,) * (ndim - b.ndim) + b.shape
+    spread_a = _reshaped(a, tuple(n for pair in zip(sa, (1,) * ndim) for n in pair))
+    spread_b = _reshaped(b, tuple(n for pair in zip((1,) * ndim, sb) for n in pair))
+    return _reshaped(spread_a * spread_b, tuple(p * q for p, q in zip(sa, sb)))
+
+
+def mm(x: Any, mat2: Any) -> Tensor:
+    """Matrix product of two 2-D tensors, (n, m) @ (m, p) -> (n, p) (no broadcasting)."""
+    a, b = _tensor(x), _tensor(mat2)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
+        raise ShapeError(f"mm: expected matrices (n, m) and (m, p), got shapes {a.shape} and "
+                         f"{b.shape}")
+    return matmul(a, b)
+
+
+def bmm(x: Any, mat2: Any) -> Tensor:
+    """Batched matrix product, (B, n, m) @ (B, m, p) -> (B, n, p) (no broadcasting)."""
+    a, b = _tensor(x), _tensor(mat2)
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise ShapeError(f"bmm: expected batches (B, n, m) and (B, m, p), got shapes {a.shape} "
+                         f"and {b.shape}")
+    return matmul(a, b)
+
+
+def mv(x: Any, vec: Any) -> Tensor:
+    """Matrix-vector product, (n, m) @ (m,) -> (n,)."""
+    a, v = _tensor(x), _tensor(vec)
+    if a.ndim != 2 or v.ndim != 1 or a.shape[1] != v.shape[0]:
+        raise ShapeError(f"mv: expected a matrix (n, m) and a vector (m,), got shapes {a.shape} "
+                         f"and {v.shape}")
+    return matmul(a, v)
+
+
+def _beta_input_plus_alpha_product(name: str, x: Any, product: Tensor, beta: Any,
+                                   alpha: Any) -> Tensor:
+    """beta * x + alpha * product, x broadcast to product's shape. With beta=0, x is ignored
+    (NaN or inf in it does not propagate; its gradient is 0), as torch documents."""
+    x = _tensor(x)
+    if _broadcast_shapes(name, x.shape, product.shape) != product.shape:
+        raise ShapeError(f"{name}: input of shape {x.shape} cannot be broadcast to the product's "
+                         f"shape {product.shape}")
+    scaled = product if alpha == 1 else product * alpha
+    if beta == 0:
+        return scaled + _zero_gradient_link(np.zeros(x.shape, dtype=x.dtype), x)
+    return scaled + (x if beta == 1 else x * beta)
+
+
+def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """beta * input + alpha * (mat1 @ mat2) for matrices; input broadcasts to (n, p)."""
+    return _beta_input_plus_alpha_product("addmm", input, mm(mat1, mat2), beta, alpha)
+
+
+def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1,  # noqa: A002
+            alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * bmm(batch1, batch2); input broadcasts to (B, n, p)."""
+    return _beta_input_plus_alpha_product("baddbmm", input, bmm(batch1, batch2), beta, alpha)
+
+
+def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """beta * input + alpha * (mat @ vec); input broadcasts to (n,)."""
+    return _beta_input_plus_alpha_product("addmv", input, mv(mat, vec), beta, alpha)
+
+
+def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1,  # noqa: A002
+           alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * sum over the batch of bmm(batch1, batch2); input broadcasts to
+    (n, p)."""
+    return _beta_input_plus_alpha_product("addbmm", input, sum(bmm(batch1, batch2), axis=0),
+                                          beta, alpha)
+
+
+def cdist(x1: Any, x2: Any, p: float = 2.0, compute_mode: str | None = None) -> Tensor:
+    """Pairwise p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M), batch dims
+    broadcast: out (..., P, R). The gradient at zero distance is 0 (as torch), p=0 counts the
+    differing coordinates (zero gradient). p=2 is one op (linalg.Cdist: exact distances, matmul
+    gradients); other p take the p-norm of the (..., P, R, M) differences. compute_mode is
+    accepted and ignored (always the exact differences)."""
+    x1, x2 = _tensor(x1), _tensor(x2)
+    if x1.ndim < 2 or x2.ndim < 2:
+        raise ShapeError(f"cdist: expects inputs of at least 2 dimensions, got shapes {x1.shape} "
+                         f"and {x2.shape}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise ShapeError(f"cdist: x1 {x1.shape} and x2 {x2.shape} must have the same last dim")
+    if not isinstance(p, (int, float, np.number)) or p < 0 or np.isnan(p):
+        raise InvalidArgumentError(f"cdist: p must be a non-negative number, got {p!r}")
+    _broadcast_shapes("cdist", x1.shape[:-2], x2.shape[:-2])
+    if p == 2:
+        return apply(L.Cdist, (x1, x2))
+    rows = _reshaped(x1, x1.shape[:-1] + (1, x1.shape[-1]))
+    cols = _reshaped(x2, x2.shape[:-2] + (1,) + x2.shape[-2:])
+    diff = rows - cols
+    last = (diff.ndim - 1,)
+    if p == 0:
+        counts = np.count_nonzero(diff.data, axis=-1).astype(diff.dtype)
+        return _zero_gradient_link(counts, sum(diff, axis=-1))
+    return apply(R.Norm, (diff,), {"ord": float(p), "axis": last, "keepdims": False})
+
+
+_NEWOPS10B_NAMES = (
+    "tril triu flip fliplr flipud roll repeat_interleave narrow diag diagonal diag_embed trace "
+    "meshgrid nonzero masked_fill masked_select index_select index_fill scatter scatter_reduce take "
+    "take_along_dim cross tensordot kron mm bmm mv addmm baddbmm addmv addbmm cdist"
+).split()
+#: Tensor methods (torch has no Tensor.meshgrid, .tensordot or .cdist)
+_NEWOPS10B_METHODS = tuple(n for n in _NEWOPS10B_NAMES if n not in ("meshgrid", "tensordot", "cdist"))
+for _name in _NEWOPS10B_METHODS:
+    setattr(Tensor, _name, globals()[_name])
+__all__ += [n for n in _NEWOPS10B_NAMES if n not in __all__]  # noqa: PLE0605
+# ==== end of issue 10, shape and indexing ops (newops10b) ===========================================

@@ -160,3 +160,40 @@ class Einsum(Op):
                 grad = xp.broadcast_to(grad, operands[i].shape)
             grads.append(grad)
         return tuple(grads)
+
+
+# ==== issue 10 (newops10b): cdist ================================================================
+
+#: Elements of the (rows, R, M) difference block cdist's forward builds at a time (memory bound).
+CDIST_BLOCK = 1 << 20
+
+
+class Cdist(Op):
+    """Euclidean distances between the rows of x1 (..., P, M) and x2 (..., R, M), batch dims
+    broadcast: out (..., P, R), computed exactly from the differences (a block of rows at a time,
+    so memory stays O(P R)). With w = g / out (0 where out == 0, torch's gradient at a zero
+    distance), d/dx1 = x1 * sum_r w - w @ x2 and d/dx2 = x2 * sum_p w - w^T @ x1: two matmuls, no
+    (P, R, M) array in backward, and differentiable again through the saved output."""
+    name = "cdist"
+    save_output = True
+
+    def forward(x1, x2):
+        batch = np.broadcast_shapes(x1.shape[:-2], x2.shape[:-2])
+        rows, cols, width = x1.shape[-2], x2.shape[-2], x1.shape[-1]
+        out = np.empty(batch + (rows, cols), dtype=np.result_type(x1, x2))
+        step = max(1, CDIST_BLOCK // max(1, cols * width * max(1, int(np.prod(batch)))))
+        for start in range(0, rows, step):
+            diff = x1[..., start:start + step, None, :] - x2[..., None, :, :]
+            out[..., start:start + step, :] = np.sqrt(np.einsum("...k,...k->...", diff, diff))
+        return out
+
+    def vjp(xp, needs, g, out, x1, x2):
+        is_zero = out == 0
+        w = xp.where(is_zero, xp.zeros_like(g), g / xp.where(is_zero, xp.ones_like(out), out))
+        grad_x1 = grad_x2 = None
+        if needs[0]:
+            grad_x1 = x1 * xp.sum(w, -1, True) - xp.matmul(w, x2)
+        if needs[1]:
+            grad_x2 = x2 * xp.swapaxes(xp.sum(w, -2, True), -1, -2) - \
+                xp.matmul(xp.swapaxes(w, -1, -2), x1)
+        return grad_x1, grad_x2
