@@ -27,3 +27,4 @@ from .tape import Tape, TracerWarning, replayable
 from .replay import TracedFunction, trace
 from .checkpoint import checkpoint
 from . import viz
+from .explain import explain

@@ -781,19 +781,9 @@ def to_dot(*roots: Tensor, **options: Any) -> str:
 
 def _input_gradients(node: engine.Node, output_grad: np.ndarray) -> dict[int, np.ndarray]:
     """The gradient this op's vjp sends to each input (by position), shaped like that input."""
-    arrays = [x.data if isinstance(x, Tensor) else x for x in node.inputs]
-    resolved = _resolved_inputs(node)
-    produced = node.op.vjp(engine.array_namespace, node.needs, output_grad, node.out, *arrays,
-                           **(node.attrs or {}))
-    result: dict[int, np.ndarray] = {}
-    for position, (x, need, gx) in enumerate(zip(resolved, node.needs, produced)):
-        if not need or gx is None or not isinstance(x, Tensor):
-            continue
-        gx = np.asarray(gx)
-        if gx.shape != x.shape:
-            gx = gx.reshape(x.shape) if gx.size == x.size else engine.sum_to_array(gx, x.shape)
-        result[position] = gx
-    return result
+    return {position: gx for position, (x, gx) in enumerate(zip(_resolved_inputs(node),
+                                                                 engine.node_vjp(node, output_grad)))
+            if gx is not None and isinstance(x, Tensor)}
 
 
 def _complete_gradients(trace: _Trace, grads: dict[int, np.ndarray], loss: Tensor,
