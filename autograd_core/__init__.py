@@ -27,3 +27,15 @@ from .tape import Tape, TracerWarning, replayable
 from .replay import TracedFunction, trace
 from .checkpoint import checkpoint
 from . import viz
+from . import autograd
+from .device import device
+
+
+def __getattr__(name: str):
+    """`autograd_core.nn` and `autograd_core.optim`, so code written as `torch.nn.Linear` runs
+    with only its import changed. They are imported on first use, never by the engine itself."""
+    if name in ("nn", "optim"):
+        import importlib
+
+        return importlib.import_module(name)
+    raise AttributeError(f"module 'autograd_core' has no attribute {name!r}")
