@@ -28,7 +28,8 @@ from .replay import TracedFunction, trace
 from .checkpoint import checkpoint
 from . import viz
 from . import autograd
-from .device import device
+from .device import (accelerator, backends, cuda, device, get_default_device,
+                     set_default_device)
 
 
 def __getattr__(name: str):

@@ -49,3 +49,53 @@ def check_device(value: Any, op: str) -> None:
             device(value)
         except UnsupportedError:
             raise UnsupportedError(f"{op}: only the 'cpu' device is available, got {value!r}") from None
+
+
+class _NoAccelerator:
+    """`torch.cuda`, `torch.accelerator`, `torch.backends.mps` as seen from here: none available,
+    so scripts that pick a device (`"cuda" if torch.cuda.is_available() else "cpu"`) pick the CPU."""
+
+    def __init__(self, name: str) -> None:
+        self.__name__ = name
+
+    @staticmethod
+    def is_available() -> bool:
+        return False
+
+    @staticmethod
+    def device_count() -> int:
+        return 0
+
+    @staticmethod
+    def current_accelerator() -> None:
+        return None
+
+    @staticmethod
+    def manual_seed(seed: int) -> None:
+        """Accepted and ignored: there is no accelerator generator to seed."""
+
+    manual_seed_all = manual_seed
+
+    def __repr__(self) -> str:
+        return f"<{self.__name__}: not available (numpy runs on the CPU)>"
+
+
+cuda = _NoAccelerator("cuda")
+accelerator = _NoAccelerator("accelerator")
+
+
+class _Backends:
+    mps = _NoAccelerator("backends.mps")
+    cuda = cuda
+
+
+backends = _Backends()
+
+
+def set_default_device(value: Any) -> None:
+    """Accepts the CPU (what tensors are always made on here); any other device raises."""
+    check_device(value, "set_default_device")
+
+
+def get_default_device() -> device:
+    return device("cpu")
