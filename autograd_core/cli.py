@@ -98,8 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser(
         "train", help="train an MLP on a toy dataset and write the model, metrics and diagrams",
         description="Train an MLP (built from nn) on a toy dataset; writes model.npz, metrics.csv, "
-                    "graph.svg (graph.dot without Graphviz) and, with matplotlib, loss.png and "
-                    "decision_boundary.png to --out.")
+                    "diagnostics.csv, gradient_flow.png, graph.svg, loss.png and (2-D data) "
+                    "decision_boundary.png to --out, and warns when gradients vanish or explode.")
     train.add_argument("--dataset", choices=DATASETS, default="spirals", help="default: spirals")
     train.add_argument("--samples", type=_positive_int, default=600,
                        help="samples to generate for the 2-D datasets (default: 600)")
@@ -277,15 +277,45 @@ def run_train(args: argparse.Namespace) -> None:
         model = _build_model(split.X_train.shape[1], args.hidden, args.activation, split.class_count)
         optimizer = _make_optimizer(args.optimizer, list(model.parameters()), lr)
         directory = _output_directory(args.out)
-        history = _fit(model, optimizer, split, args)
+        monitor = nn.TrainingMonitor(model, every=_monitor_interval(split, args))
+        history = _fit(model, optimizer, split, args, monitor)
         written = _write_outputs(directory, model, split, history, args)
+        written += _write_diagnostics(directory, monitor)
     finally:
         ag.set_default_dtype(previous_dtype)
     _print_summary(model, split, history, args, lr, directory, written)
+    if monitor.warnings:
+        print(f"{PROG} train: warning: {monitor.warnings[0]} (see gradient_flow.png)", file=sys.stderr)
 
 
-def _fit(model: Any, optimizer: Any, split: _Split, args: argparse.Namespace) -> list[dict]:
-    """The training loop with a tqdm bar; returns one metrics row per epoch."""
+#: How many training steps the diagnostics record at most (evenly spread over the run).
+MONITORED_STEPS = 200
+
+
+def _monitor_interval(split: _Split, args: argparse.Namespace) -> int:
+    steps = args.epochs * math.ceil(len(split.y_train) / args.batch_size)
+    return max(1, steps // MONITORED_STEPS)
+
+
+def _write_diagnostics(directory: Path, monitor: Any) -> list[str]:
+    """diagnostics.csv (gradient norms, update ratios, activation statistics per layer and
+    recorded step) and gradient_flow.png."""
+    import warnings
+
+    monitor.remove()
+    monitor.to_csv(directory / "diagnostics.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        monitor.plot(directory / "gradient_flow.png")
+    return ["diagnostics.csv", "gradient_flow.png"]
+
+
+def _fit(model: Any, optimizer: Any, split: _Split, args: argparse.Namespace,
+         monitor: Any = None) -> list[dict]:
+    """The training loop with a tqdm bar; returns one metrics row per epoch. A TrainingMonitor,
+    when given, records every step (its warnings are kept, not printed, until the summary)."""
+    import warnings
+
     from tqdm import tqdm
 
     from nn.data import DataLoader
@@ -304,6 +334,10 @@ def _fit(model: Any, optimizer: Any, split: _Split, args: argparse.Namespace) ->
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if monitor is not None:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    monitor.step()
             total_loss += float(loss.item()) * len(y_batch)
         epoch_loss = total_loss / len(split.y_train)
         if not math.isfinite(epoch_loss):

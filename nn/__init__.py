@@ -22,6 +22,7 @@ from .layers import (MLP, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, 
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
                      SmoothL1Loss)
 from .module import IncompatibleKeys, Module, Parameter
+from .monitor import GradientWarning, TrainingMonitor
 from .serialization import SerializationError, load, save
 
 __all__ = [

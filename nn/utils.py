@@ -14,8 +14,9 @@ from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError
 from autograd_core.tape import replayable
 
 from .module import Module
+from .monitor import TrainingMonitor  # noqa: F401  (nn.utils.TrainingMonitor)
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters",
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters", "TrainingMonitor",
            "functional_call"]
 
 
