@@ -116,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seeds data, split, init and shuffling (default: 0)")
     train.add_argument("--out", type=Path, default=None, help="output directory (default: runs/<timestamp>/)")
     train.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="default: float32")
+    train.add_argument("--player", action="store_true",
+                       help="also write backward.html: one training step's backward, step by step")
 
     grad = commands.add_parser(
         "grad", help="value, gradient (and Hessian) of an expression at a point",
@@ -131,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     grad.add_argument("--graph", type=Path, default=None, metavar="FILE",
                       help="draw the computation graph to FILE (.svg, .png, .pdf or .dot)")
     grad.add_argument("--hessian", action="store_true", help="also print the Hessian")
+    grad.add_argument("--explain", action="store_true",
+                      help="spell out the chain rule: every path from each variable to f, with the "
+                           "local derivatives and their products (scalar variables)")
+    grad.add_argument("--player", type=Path, default=None, metavar="FILE.html",
+                      help="write a page that plays backward step by step (no kernel or network needed)")
     return parser
 
 
@@ -281,6 +288,8 @@ def run_train(args: argparse.Namespace) -> None:
         history = _fit(model, optimizer, split, args, monitor)
         written = _write_outputs(directory, model, split, history, args)
         written += _write_diagnostics(directory, monitor)
+        if args.player:
+            written.append(_write_training_player(directory, model, split, args))
     finally:
         ag.set_default_dtype(previous_dtype)
     _print_summary(model, split, history, args, lr, directory, written)
@@ -391,6 +400,19 @@ def _draw_training_step(directory: Path, model: Any, split: _Split, args: argpar
     if path.suffix == ".dot":
         print(f"{PROG} train: note: Graphviz's dot program is not installed, wrote {path.name} instead of "
               f"graph.svg ({viz.INSTALL_HINT})", file=sys.stderr)
+    return path.name
+
+
+def _write_training_player(directory: Path, model: Any, split: _Split, args: argparse.Namespace) -> str:
+    """backward.html: the backward pass of one training step on a small batch, op by op."""
+    from . import viz
+
+    batch = slice(0, min(args.batch_size, 8))
+    model.train()
+    loss = _loss(model, split.X_train[batch], split.y_train[batch])
+    path = directory / "backward.html"
+    _write_page(path, lambda: viz.backward_player(loss, path, params=model, group_modules=False,
+                                                 title="one training step's backward"))
     return path.name
 
 
@@ -540,8 +562,38 @@ def run_grad(args: argparse.Namespace) -> None:
         print(f"{prefix}/d{name} = {_format_values(grads[name])}")
     if hessian is not None:
         _print_hessian(hessian, names, values)
+    if args.explain and total.requires_grad:
+        _print_explanations(total, leaves)
+    if args.player is not None and total.requires_grad:
+        from . import viz
+
+        _write_page(args.player, lambda: viz.backward_player(total, args.player, title=f"backward of "
+                                                              f"{expression.text}"))
+        print(f"player: {args.player}")
     if args.graph is not None:
         _draw_expression(args.graph, total, leaves)
+
+
+def _print_explanations(total: Any, leaves: dict) -> None:
+    """The chain rule per variable (element 0 of array variables is not chosen for you: scalars only)."""
+    import autograd_core as ag
+
+    for name, leaf in leaves.items():
+        if leaf.size != 1:
+            print(f"explain: {name} is not a scalar; use ag.explain(f, {name}, index=...) in Python")
+            continue
+        print(ag.explain(total, leaf, names={"f": total, **leaves}))
+
+
+def _write_page(path: Path, write: Any) -> None:
+    from . import viz
+
+    try:
+        write()
+    except (viz.GraphvizNotFoundError, viz.GraphvizRenderError) as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"cannot write {str(path)!r}: {exc.strerror}") from None
 
 
 def _hessian(expression: Any, names: list[str], values: dict[str, np.ndarray], point: str) -> np.ndarray:
