@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seeds data, split, init and shuffling (default: 0)")
     train.add_argument("--out", type=Path, default=None, help="output directory (default: runs/<timestamp>/)")
     train.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="default: float32")
+    train.add_argument("--augment", action="store_true",
+                       help="augment training batches: Gaussian noise, and random 1-pixel shifts for "
+                            "digits (the 8x8 images)")
     train.add_argument("--player", action="store_true",
                        help="also write backward.html: one training step's backward, step by step")
 
@@ -330,7 +333,7 @@ def _fit(model: Any, optimizer: Any, split: _Split, args: argparse.Namespace,
     from nn.data import DataLoader
 
     loader = DataLoader(split.X_train, split.y_train, batch_size=args.batch_size, shuffle=True,
-                        generator=args.seed)
+                        generator=args.seed, transform=_augmentation(args) if args.augment else None)
     history: list[dict] = []
     start = time.perf_counter()
     progress = tqdm(range(1, args.epochs + 1), desc=f"train {args.dataset}", unit="epoch",
@@ -363,6 +366,15 @@ def _fit(model: Any, optimizer: Any, split: _Split, args: argparse.Namespace,
                              val_acc=f"{row['val_acc']:.3f}", refresh=False)
     progress.close()
     return history
+
+
+def _augmentation(args: argparse.Namespace) -> Any:
+    """What --augment applies to each training batch."""
+    from nn.data import Compose, GaussianNoise, RandomShift
+
+    if args.dataset == "digits":
+        return Compose([RandomShift(1, image_shape=(8, 8)), GaussianNoise(0.05)])
+    return GaussianNoise(0.05)
 
 
 def _write_metrics(path: Path, history: list[dict]) -> None:
