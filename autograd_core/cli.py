@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Train a small network, or differentiate an expression, "
                                             "with the autograd_core engine.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{train,grad}", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="{train,grad,sweep}", parser_class=_Parser)
 
     train = commands.add_parser(
         "train", help="train an MLP on a toy dataset and write the model, metrics and diagrams",
@@ -136,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     grad.add_argument("--graph", type=Path, default=None, metavar="FILE",
                       help="draw the computation graph to FILE (.svg, .png, .pdf or .dot)")
     grad.add_argument("--hessian", action="store_true", help="also print the Hessian")
+    from . import sweep
+
+    sweep.add_parser(commands, _Parser, _hidden_sizes, _positive_int)
     grad.add_argument("--explain", action="store_true",
                       help="spell out the chain rule: every path from each variable to f, with the "
                            "local derivatives and their products (scalar variables)")
@@ -154,6 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "train":
             run_train(args)
+        elif args.command == "sweep":
+            from . import sweep
+
+            return sweep.run_from_args(args, UsageError, _hidden_sizes)
         else:
             run_grad(args)
     except UsageError as exc:
