@@ -73,7 +73,8 @@ class TrainingMonitor:
     Call `step()` after each `optimizer.step()`; with `every=k` only every k-th step is recorded
     (the forward hooks then skip the other steps' statistics too). Thresholds: a first-layer
     gradient norm below `vanishing_ratio` times the last layer's is vanishing; a layer's norm
-    above `exploding_growth` times its first recorded value, or a non-finite one, is exploding.
+    above `exploding_growth` times the largest layer norm of the first recorded step, or a
+    non-finite one, is exploding.
     """
 
     def __init__(self, model: Module, every: int = 1, vanishing_ratio: float = 1e-3,
@@ -170,10 +171,14 @@ class TrainingMonitor:
             if not math.isfinite(norm):
                 self._warn(("exploding", name), f"exploding gradients: {self._describe(name)} has a "
                            f"non-finite gradient norm at step {row['step']}")
-            first = self._first_norms.setdefault(name, norm)
-            if math.isfinite(norm) and first > 0 and norm > self.exploding_growth * first:
+            if not self._first_norms:
+                self._first_norms = {n: v for n, v in norms.items() if math.isfinite(v)}
+            reference = max(self._first_norms.values(), default=0.0)
+            if math.isfinite(norm) and reference > 0 and norm > self.exploding_growth * reference:
                 self._warn(("exploding", name), f"exploding gradients: {self._describe(name)}'s "
-                           f"gradient norm grew from {first:.3g} to {norm:.3g} by step {row['step']}")
+                           f"gradient norm reached {norm:.3g} by step {row['step']}, "
+                           f"{norm / reference:.1e}x the largest layer norm at the first recorded "
+                           f"step ({reference:.3g})")
         finite = [(name, n) for name, n in norms.items() if math.isfinite(n)]
         if len(finite) >= 2 and len(self.records) >= 3:
             recent = self.records[-min(len(self.records), 10):]
