@@ -29,6 +29,7 @@ from .checkpoint import checkpoint
 from . import viz
 from .explain import explain
 from . import autograd
+from . import onnx
 from .device import (accelerator, backends, cuda, device, get_default_device,
                      set_default_device)
 

@@ -119,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--augment", action="store_true",
                        help="augment training batches: Gaussian noise, and random 1-pixel shifts for "
                             "digits (the 8x8 images)")
+    train.add_argument("--export-onnx", action="store_true",
+                       help="also write model.onnx (needs the onnx package: pip install onnx)")
     train.add_argument("--player", action="store_true",
                        help="also write backward.html: one training step's backward, step by step")
 
@@ -300,6 +302,8 @@ def run_train(args: argparse.Namespace) -> None:
         written += _write_diagnostics(directory, monitor)
         if args.player:
             written.append(_write_training_player(directory, model, split, args))
+        if args.export_onnx:
+            written.append(_export_onnx(directory, model, split))
     finally:
         ag.set_default_dtype(previous_dtype)
     _print_summary(model, split, history, args, lr, directory, written)
@@ -419,6 +423,19 @@ def _draw_training_step(directory: Path, model: Any, split: _Split, args: argpar
     if path.suffix == ".dot":
         print(f"{PROG} train: note: Graphviz's dot program is not installed, wrote {path.name} instead of "
               f"graph.svg ({viz.INSTALL_HINT})", file=sys.stderr)
+    return path.name
+
+
+def _export_onnx(directory: Path, model: Any, split: _Split) -> str:
+    """model.onnx with a dynamic batch axis (input "x", output "logits")."""
+    import autograd_core as ag
+
+    path = directory / "model.onnx"
+    try:
+        ag.onnx.export(model, (ag.tensor(split.X_val[:2]),), path, input_names=["x"],
+                       output_names=["logits"], dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}})
+    except ag.UnsupportedError as exc:
+        raise CommandError(str(exc)) from None
     return path.name
 
 

@@ -24,6 +24,7 @@ from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1
 from .module import IncompatibleKeys, Module, Parameter
 from .monitor import GradientWarning, TrainingMonitor
 from .serialization import SerializationError, load, save
+from . import onnx_export  # registers how each layer is written by autograd_core.onnx.export
 
 __all__ = [
     "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv2d", "CrossEntropyLoss",
