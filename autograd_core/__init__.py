@@ -27,3 +27,18 @@ from .tape import Tape, TracerWarning, replayable
 from .replay import TracedFunction, trace
 from .checkpoint import checkpoint
 from . import viz
+from .explain import explain
+from . import autograd
+from . import onnx
+from .device import (accelerator, backends, cuda, device, get_default_device,
+                     set_default_device)
+
+
+def __getattr__(name: str):
+    """`autograd_core.nn` and `autograd_core.optim`, so code written as `torch.nn.Linear` runs
+    with only its import changed. They are imported on first use, never by the engine itself."""
+    if name in ("nn", "optim"):
+        import importlib
+
+        return importlib.import_module(name)
+    raise AttributeError(f"module 'autograd_core' has no attribute {name!r}")

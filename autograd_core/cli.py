@@ -93,13 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Train a small network, or differentiate an expression, "
                                             "with the autograd_core engine.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{train,grad}", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="{train,grad,sweep}", parser_class=_Parser)
 
     train = commands.add_parser(
         "train", help="train an MLP on a toy dataset and write the model, metrics and diagrams",
         description="Train an MLP (built from nn) on a toy dataset; writes model.npz, metrics.csv, "
-                    "graph.svg (graph.dot without Graphviz) and, with matplotlib, loss.png and "
-                    "decision_boundary.png to --out.")
+                    "diagnostics.csv, gradient_flow.png, graph.svg, loss.png and (2-D data) "
+                    "decision_boundary.png to --out, and warns when gradients vanish or explode.")
     train.add_argument("--dataset", choices=DATASETS, default="spirals", help="default: spirals")
     train.add_argument("--samples", type=_positive_int, default=600,
                        help="samples to generate for the 2-D datasets (default: 600)")
@@ -116,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seeds data, split, init and shuffling (default: 0)")
     train.add_argument("--out", type=Path, default=None, help="output directory (default: runs/<timestamp>/)")
     train.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="default: float32")
+    train.add_argument("--augment", action="store_true",
+                       help="augment training batches: Gaussian noise, and random 1-pixel shifts for "
+                            "digits (the 8x8 images)")
+    train.add_argument("--export-onnx", action="store_true",
+                       help="also write model.onnx (needs the onnx package: pip install onnx)")
+    train.add_argument("--player", action="store_true",
+                       help="also write backward.html: one training step's backward, step by step")
 
     grad = commands.add_parser(
         "grad", help="value, gradient (and Hessian) of an expression at a point",
@@ -131,6 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     grad.add_argument("--graph", type=Path, default=None, metavar="FILE",
                       help="draw the computation graph to FILE (.svg, .png, .pdf or .dot)")
     grad.add_argument("--hessian", action="store_true", help="also print the Hessian")
+    from . import sweep
+
+    sweep.add_parser(commands, _Parser, _hidden_sizes, _positive_int)
+    grad.add_argument("--explain", action="store_true",
+                      help="spell out the chain rule: every path from each variable to f, with the "
+                           "local derivatives and their products (scalar variables)")
+    grad.add_argument("--player", type=Path, default=None, metavar="FILE.html",
+                      help="write a page that plays backward step by step (no kernel or network needed)")
     return parser
 
 
@@ -144,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "train":
             run_train(args)
+        elif args.command == "sweep":
+            from . import sweep
+
+            return sweep.run_from_args(args, UsageError, _hidden_sizes)
         else:
             run_grad(args)
     except UsageError as exc:
@@ -277,21 +296,55 @@ def run_train(args: argparse.Namespace) -> None:
         model = _build_model(split.X_train.shape[1], args.hidden, args.activation, split.class_count)
         optimizer = _make_optimizer(args.optimizer, list(model.parameters()), lr)
         directory = _output_directory(args.out)
-        history = _fit(model, optimizer, split, args)
+        monitor = nn.TrainingMonitor(model, every=_monitor_interval(split, args))
+        history = _fit(model, optimizer, split, args, monitor)
         written = _write_outputs(directory, model, split, history, args)
+        written += _write_diagnostics(directory, monitor)
+        if args.player:
+            written.append(_write_training_player(directory, model, split, args))
+        if args.export_onnx:
+            written.append(_export_onnx(directory, model, split))
     finally:
         ag.set_default_dtype(previous_dtype)
     _print_summary(model, split, history, args, lr, directory, written)
+    if monitor.warnings:
+        print(f"{PROG} train: warning: {monitor.warnings[0]} (see gradient_flow.png)", file=sys.stderr)
 
 
-def _fit(model: Any, optimizer: Any, split: _Split, args: argparse.Namespace) -> list[dict]:
-    """The training loop with a tqdm bar; returns one metrics row per epoch."""
+#: How many training steps the diagnostics record at most (evenly spread over the run).
+MONITORED_STEPS = 200
+
+
+def _monitor_interval(split: _Split, args: argparse.Namespace) -> int:
+    steps = args.epochs * math.ceil(len(split.y_train) / args.batch_size)
+    return max(1, steps // MONITORED_STEPS)
+
+
+def _write_diagnostics(directory: Path, monitor: Any) -> list[str]:
+    """diagnostics.csv (gradient norms, update ratios, activation statistics per layer and
+    recorded step) and gradient_flow.png."""
+    import warnings
+
+    monitor.remove()
+    monitor.to_csv(directory / "diagnostics.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        monitor.plot(directory / "gradient_flow.png")
+    return ["diagnostics.csv", "gradient_flow.png"]
+
+
+def _fit(model: Any, optimizer: Any, split: _Split, args: argparse.Namespace,
+         monitor: Any = None) -> list[dict]:
+    """The training loop with a tqdm bar; returns one metrics row per epoch. A TrainingMonitor,
+    when given, records every step (its warnings are kept, not printed, until the summary)."""
+    import warnings
+
     from tqdm import tqdm
 
     from nn.data import DataLoader
 
     loader = DataLoader(split.X_train, split.y_train, batch_size=args.batch_size, shuffle=True,
-                        generator=args.seed)
+                        generator=args.seed, transform=_augmentation(args) if args.augment else None)
     history: list[dict] = []
     start = time.perf_counter()
     progress = tqdm(range(1, args.epochs + 1), desc=f"train {args.dataset}", unit="epoch",
@@ -304,6 +357,10 @@ def _fit(model: Any, optimizer: Any, split: _Split, args: argparse.Namespace) ->
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if monitor is not None:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    monitor.step()
             total_loss += float(loss.item()) * len(y_batch)
         epoch_loss = total_loss / len(split.y_train)
         if not math.isfinite(epoch_loss):
@@ -320,6 +377,15 @@ def _fit(model: Any, optimizer: Any, split: _Split, args: argparse.Namespace) ->
                              val_acc=f"{row['val_acc']:.3f}", refresh=False)
     progress.close()
     return history
+
+
+def _augmentation(args: argparse.Namespace) -> Any:
+    """What --augment applies to each training batch."""
+    from nn.data import Compose, GaussianNoise, RandomShift
+
+    if args.dataset == "digits":
+        return Compose([RandomShift(1, image_shape=(8, 8)), GaussianNoise(0.05)])
+    return GaussianNoise(0.05)
 
 
 def _write_metrics(path: Path, history: list[dict]) -> None:
@@ -357,6 +423,32 @@ def _draw_training_step(directory: Path, model: Any, split: _Split, args: argpar
     if path.suffix == ".dot":
         print(f"{PROG} train: note: Graphviz's dot program is not installed, wrote {path.name} instead of "
               f"graph.svg ({viz.INSTALL_HINT})", file=sys.stderr)
+    return path.name
+
+
+def _export_onnx(directory: Path, model: Any, split: _Split) -> str:
+    """model.onnx with a dynamic batch axis (input "x", output "logits")."""
+    import autograd_core as ag
+
+    path = directory / "model.onnx"
+    try:
+        ag.onnx.export(model, (ag.tensor(split.X_val[:2]),), path, input_names=["x"],
+                       output_names=["logits"], dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}})
+    except ag.UnsupportedError as exc:
+        raise CommandError(str(exc)) from None
+    return path.name
+
+
+def _write_training_player(directory: Path, model: Any, split: _Split, args: argparse.Namespace) -> str:
+    """backward.html: the backward pass of one training step on a small batch, op by op."""
+    from . import viz
+
+    batch = slice(0, min(args.batch_size, 8))
+    model.train()
+    loss = _loss(model, split.X_train[batch], split.y_train[batch])
+    path = directory / "backward.html"
+    _write_page(path, lambda: viz.backward_player(loss, path, params=model, group_modules=False,
+                                                 title="one training step's backward"))
     return path.name
 
 
@@ -506,8 +598,38 @@ def run_grad(args: argparse.Namespace) -> None:
         print(f"{prefix}/d{name} = {_format_values(grads[name])}")
     if hessian is not None:
         _print_hessian(hessian, names, values)
+    if args.explain and total.requires_grad:
+        _print_explanations(total, leaves)
+    if args.player is not None and total.requires_grad:
+        from . import viz
+
+        _write_page(args.player, lambda: viz.backward_player(total, args.player, title=f"backward of "
+                                                              f"{expression.text}"))
+        print(f"player: {args.player}")
     if args.graph is not None:
         _draw_expression(args.graph, total, leaves)
+
+
+def _print_explanations(total: Any, leaves: dict) -> None:
+    """The chain rule per variable (element 0 of array variables is not chosen for you: scalars only)."""
+    import autograd_core as ag
+
+    for name, leaf in leaves.items():
+        if leaf.size != 1:
+            print(f"explain: {name} is not a scalar; use ag.explain(f, {name}, index=...) in Python")
+            continue
+        print(ag.explain(total, leaf, names={"f": total, **leaves}))
+
+
+def _write_page(path: Path, write: Any) -> None:
+    from . import viz
+
+    try:
+        write()
+    except (viz.GraphvizNotFoundError, viz.GraphvizRenderError) as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"cannot write {str(path)!r}: {exc.strerror}") from None
 
 
 def _hessian(expression: Any, names: list[str], values: dict[str, np.ndarray], point: str) -> np.ndarray:

@@ -623,3 +623,25 @@ array_namespace = _ArrayNamespace({"sum_to": sum_to_array, "sum": _array_sum, "m
                                    "reshape": _array_reshape, "transpose": _array_transpose,
                                    "swapaxes": _array_swapaxes,
                                    "broadcast_to": _array_broadcast_to})
+
+
+def node_vjp(node: Node, g: np.ndarray) -> tuple:
+    """What one backward step computes at `node` for the upstream gradient `g`, on arrays: the
+    gradient sent to each input, fitted to that input's shape and dtype (None where the input
+    needs none). Nothing is routed, accumulated or freed; the graph must not have been freed."""
+    if node.inputs is None:
+        raise _freed_error(node)
+    arrays = [x.data if isinstance(x, (Tensor, Unsaved)) else x for x in node.inputs]
+    produced = node.op.vjp(array_namespace, node.needs, g, node.out, *arrays, **(node.attrs or {}))
+    fitted = []
+    for data, need, gx in zip(arrays, node.needs, produced):
+        if not need or gx is None:
+            fitted.append(None)
+            continue
+        gx = np.asarray(gx)
+        shape = np.shape(data)
+        if gx.shape != shape:
+            gx = gx.reshape(shape) if gx.size == math.prod(shape) else sum_to_array(gx, shape)
+        dtype = getattr(data, "dtype", gx.dtype)
+        fitted.append(gx if gx.dtype == dtype else gx.astype(dtype))
+    return tuple(fitted)

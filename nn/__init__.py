@@ -22,7 +22,9 @@ from .layers import (MLP, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, 
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
                      SmoothL1Loss)
 from .module import IncompatibleKeys, Module, Parameter
+from .monitor import GradientWarning, TrainingMonitor
 from .serialization import SerializationError, load, save
+from . import onnx_export  # registers how each layer is written by autograd_core.onnx.export
 
 __all__ = [
     "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv2d", "CrossEntropyLoss",

@@ -18,7 +18,8 @@ import numpy as np
 
 from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError
 
-__all__ = ["ArrayDataset", "DataLoader", "Dataset"]
+__all__ = ["ArrayDataset", "DataLoader", "Dataset", "Compose", "GaussianNoise", "RandomShift",
+           "RandomFlip"]
 
 
 class Dataset(Protocol):
@@ -67,6 +68,8 @@ class DataLoader:
     Give numpy arrays (rows are samples) or one dataset. `len(loader)` is the number of batches per epoch;
     the last batch is smaller unless `drop_last`. `generator` (a seed or np.random.Generator) makes
     shuffling deterministic; each new iteration (epoch) draws a fresh permutation from it.
+    `transform` (e.g. `Compose([GaussianNoise(0.05), RandomShift(1, (8, 8))])`) augments the first
+    array of every batch (the inputs), drawing its randomness from the same generator.
     """
 
     def __init__(
@@ -76,7 +79,11 @@ class DataLoader:
         shuffle: bool = False,
         drop_last: bool = False,
         generator: np.random.Generator | int | None = None,
+        transform: Any = None,
     ) -> None:
+        if transform is not None and not callable(transform):
+            raise DTypeError(f"DataLoader: transform must be callable, got {type(transform).__name__}")
+        self.transform = transform
         if not arrays_or_dataset:
             raise InvalidArgumentError("DataLoader: needs a dataset or at least one array")
         if len(arrays_or_dataset) == 1 and not isinstance(arrays_or_dataset[0], (np.ndarray, list, tuple)):
@@ -108,7 +115,10 @@ class DataLoader:
         order = self.generator.permutation(sample_count) if self.shuffle else np.arange(sample_count)
         for batch_index in range(len(self)):
             indices = order[batch_index * self.batch_size : (batch_index + 1) * self.batch_size]
-            yield self._gather(indices)
+            batch = self._gather(indices)
+            if self.transform is not None:
+                batch = (np.asarray(self.transform(batch[0], self.generator)),) + tuple(batch[1:])
+            yield batch
 
     def _gather(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
         if isinstance(self.dataset, ArrayDataset):
@@ -130,3 +140,106 @@ def _as_generator(generator: np.random.Generator | int | None) -> np.random.Gene
         "DataLoader: generator must be a numpy Generator, an integer seed or None, "
         f"got {type(generator).__name__}"
     )
+
+
+# ---- data augmentation: transforms of a batch of inputs ------------------------------------------
+# Each transform is called as `transform(batch, generator)` on a whole batch (rows are samples) and
+# returns a new array; DataLoader(transform=...) passes its own generator, so runs are repeatable.
+
+
+class Compose:
+    """Applies transforms in order: `Compose([GaussianNoise(0.05), RandomShift(1, (8, 8))])`."""
+
+    def __init__(self, transforms: list) -> None:
+        for t in transforms:
+            if not callable(t):
+                raise DTypeError(f"Compose: every transform must be callable, got {type(t).__name__}")
+        self.transforms = list(transforms)
+
+    def __call__(self, batch: np.ndarray, generator: np.random.Generator) -> np.ndarray:
+        for t in self.transforms:
+            batch = t(batch, generator)
+        return batch
+
+    def __repr__(self) -> str:
+        return "Compose([" + ", ".join(map(repr, self.transforms)) + "])"
+
+
+class GaussianNoise:
+    """Adds N(0, std^2) noise to every input value."""
+
+    def __init__(self, std: float = 0.05) -> None:
+        if not (isinstance(std, numbers.Real) and std >= 0):
+            raise InvalidArgumentError(f"GaussianNoise: std must be >= 0, got {std!r}")
+        self.std = float(std)
+
+    def __call__(self, batch: np.ndarray, generator: np.random.Generator) -> np.ndarray:
+        noise = generator.standard_normal(batch.shape) * self.std
+        return (batch + noise).astype(batch.dtype, copy=False)
+
+    def __repr__(self) -> str:
+        return f"GaussianNoise(std={self.std:g})"
+
+
+def _as_images(batch: np.ndarray, image_shape: tuple | None, name: str) -> np.ndarray:
+    """The batch as (N, ..., H, W): flat rows are reshaped to image_shape."""
+    if image_shape is not None:
+        size = int(np.prod(image_shape))
+        if batch.ndim < 2 or int(np.prod(batch.shape[1:])) != size:
+            raise ShapeError(f"{name}: samples of shape {batch.shape[1:]} do not fit image_shape "
+                             f"{tuple(image_shape)}")
+        return batch.reshape((len(batch),) + tuple(image_shape))
+    if batch.ndim < 3:
+        raise ShapeError(f"{name}: a batch of shape {batch.shape} is not images; pass image_shape= "
+                         "(e.g. (8, 8) for flat digits)")
+    return batch
+
+
+class RandomShift:
+    """Shifts each image by a random whole number of pixels in [-max_shift, max_shift] along height
+    and width, filling with `fill` (translation invariance, the notes' remedy for overfitting)."""
+
+    def __init__(self, max_shift: int = 1, image_shape: tuple | None = None, fill: float = 0.0) -> None:
+        if not isinstance(max_shift, numbers.Integral) or max_shift < 0:
+            raise InvalidArgumentError(f"RandomShift: max_shift must be an int >= 0, got {max_shift!r}")
+        self.max_shift = int(max_shift)
+        self.image_shape = None if image_shape is None else tuple(int(n) for n in image_shape)
+        self.fill = fill
+
+    def __call__(self, batch: np.ndarray, generator: np.random.Generator) -> np.ndarray:
+        images = _as_images(batch, self.image_shape, "RandomShift")
+        height, width = images.shape[-2:]
+        m = self.max_shift
+        padded = np.full(images.shape[:-2] + (height + 2 * m, width + 2 * m), self.fill,
+                         dtype=images.dtype)
+        padded[..., m:m + height, m:m + width] = images
+        shifts = generator.integers(-m, m + 1, size=(len(images), 2))
+        out = np.empty_like(images)
+        for i, (dy, dx) in enumerate(shifts):
+            out[i] = padded[i, ..., m - dy:m - dy + height, m - dx:m - dx + width]
+        return out.reshape(batch.shape)
+
+    def __repr__(self) -> str:
+        return f"RandomShift(max_shift={self.max_shift}, image_shape={self.image_shape})"
+
+
+class RandomFlip:
+    """Mirrors each image left-right (axis -1) or top-bottom (axis -2) with probability p."""
+
+    def __init__(self, p: float = 0.5, axis: int = -1, image_shape: tuple | None = None) -> None:
+        if not (isinstance(p, numbers.Real) and 0 <= p <= 1):
+            raise InvalidArgumentError(f"RandomFlip: p must be in [0, 1], got {p!r}")
+        if axis not in (-1, -2):
+            raise InvalidArgumentError(f"RandomFlip: axis must be -1 (width) or -2 (height), got {axis!r}")
+        self.p, self.axis = float(p), axis
+        self.image_shape = None if image_shape is None else tuple(int(n) for n in image_shape)
+
+    def __call__(self, batch: np.ndarray, generator: np.random.Generator) -> np.ndarray:
+        images = _as_images(batch, self.image_shape, "RandomFlip")
+        flip = generator.random(len(images)) < self.p
+        out = images.copy()
+        out[flip] = np.flip(images[flip], axis=self.axis)
+        return out.reshape(batch.shape)
+
+    def __repr__(self) -> str:
+        return f"RandomFlip(p={self.p:g}, axis={self.axis})"

