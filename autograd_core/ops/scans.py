@@ -1,0 +1,137 @@
+"""Scans and order statistics (issue 10): cumsum, cumprod, logcumsumexp as differentiable ops,
+and the numpy index computations behind sort/argsort/topk/cummax/cummin/median/kthvalue/mode.
+
+The ordering ops are differentiable through their values only: the public functions compute the
+indices here (not differentiable) and take the values with `gather`, whose vjp scatters the
+gradient back to the chosen elements (PyTorch's gradient for all of them), to any order.
+All functions take one non-negative `axis` (the public functions normalise torch's `dim`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph import Op
+
+# ---- cumulative ops ----------------------------------------------------------------------------
+
+
+def _reverse_cumsum(xp, g, axis):
+    """sum_{j >= i} g_j along axis, as total - inclusive prefix + g (no flip needed)."""
+    return xp.sum(g, axis, keepdims=True) - xp.cumsum(g, axis) + g
+
+
+class Cumsum(Op):
+    """Inclusive prefix sums along `axis`; d/dx_i = sum_{j >= i} g_j (a reverse cumsum)."""
+    name = "cumsum"
+    saved_inputs = ()
+
+    def forward(x, axis):
+        return np.cumsum(x, axis=axis)
+
+    def vjp(xp, needs, g, out, x, axis):
+        return (_reverse_cumsum(xp, g, axis),)
+
+
+class Cumprod(Op):
+    """Inclusive prefix products along `axis`. d/dx_i = sum_{j >= i} g_j prod_{k <= j, k != i} x_k.
+
+    Without zeros in x that is reverse_cumsum(g * out) / x (O(n)); when x has a zero it is
+    computed exactly from the (..., n, n) matrix C[i, j] = prod_{k <= j, k != i} x_k (a cumprod of
+    x with the i-th element replaced by 1), so zeros get the right gradient, as in torch."""
+    name = "cumprod"
+    saved_inputs = (0,)
+    save_output = True
+
+    def forward(x, axis):
+        return np.cumprod(x, axis=axis)
+
+    def vjp(xp, needs, g, out, x, axis):
+        raw = x.data if hasattr(x, "grad_fn") else x
+        if not (np.asarray(raw) == 0).any():
+            return (_reverse_cumsum(xp, g * out, axis) / x,)
+        n = x.shape[axis]
+        x_last, g_last = xp.moveaxis(x, axis, -1), xp.moveaxis(g, axis, -1)
+        diagonal = np.eye(n, dtype=bool)                    # [i, j]: j == i
+        later = np.triu(np.ones((n, n), dtype=bool))          # [i, j]: j >= i
+        rows = xp.where(diagonal, 1.0, xp.expand_dims(x_last, -2))  # row i: x with x_i -> 1
+        products = xp.cumprod(rows, -1)
+        grad = xp.sum(xp.where(later, products * xp.expand_dims(g_last, -2), 0.0), -1)
+        return (xp.moveaxis(grad, -1, axis),)
+
+
+class Logcumsumexp(Op):
+    """log(cumsum(exp(x))) along `axis`, stably (np.logaddexp.accumulate).
+    d/dx_i = sum_{j >= i} g_j exp(x_i - out_j); each exp(x_i - out_j) <= 1 for j >= i, so the
+    (..., n, n) matrix form never overflows (its memory is n^2 per row)."""
+    name = "logcumsumexp"
+    saved_inputs = (0,)
+    save_output = True
+
+    def forward(x, axis):
+        return np.logaddexp.accumulate(x, axis=axis)
+
+    def vjp(xp, needs, g, out, x, axis):
+        n = x.shape[axis]
+        later = np.triu(np.ones((n, n), dtype=bool))          # [i, j]: j >= i
+        x_i = xp.expand_dims(xp.moveaxis(x, axis, -1), -1)    # (..., n, 1)
+        out_j = xp.expand_dims(xp.moveaxis(out, axis, -1), -2)  # (..., 1, n)
+        exponent = xp.where(later, x_i - out_j, -np.inf)
+        g_j = xp.expand_dims(xp.moveaxis(g, axis, -1), -2)
+        grad = xp.sum(xp.exp(exponent) * g_j, -1)
+        return (xp.moveaxis(grad, -1, axis),)
+
+
+# ---- index computations (numpy, not differentiable) --------------------------------------------
+
+def sort_indices(x: np.ndarray, axis: int, descending: bool, stable: bool) -> np.ndarray:
+    """Indices that sort x along axis. NaN counts as the largest value (torch): last ascending,
+    first descending. Descending keeps equal elements in their original order when stable."""
+    kind = "stable" if stable else None
+    if not descending:
+        return np.argsort(x, axis=axis, kind=kind)
+    key = x.astype(np.int64) if x.dtype.kind in "ub" else x
+    order = np.argsort(-key, axis=axis, kind=kind)
+    if x.dtype.kind == "f":
+        is_nan = np.isnan(np.take_along_axis(x, order, axis=axis))
+        if is_nan.any():
+            order = np.take_along_axis(order, np.argsort(~is_nan, axis=axis, kind="stable"), axis)
+    return order
+
+
+def cumulative_extreme_indices(x: np.ndarray, axis: int, largest: bool) -> np.ndarray:
+    """For cummax (largest) / cummin: at each position the index of the running extreme, the
+    latest one among ties, and the latest NaN once one is seen (torch's rule)."""
+    moved = np.moveaxis(x, axis, -1)
+    running = (np.maximum if largest else np.minimum).accumulate(moved, axis=-1)
+    better = moved[..., 1:] >= running[..., :-1] if largest else moved[..., 1:] <= running[..., :-1]
+    if moved.dtype.kind == "f":
+        better = better | np.isnan(moved[..., 1:])
+    take = np.concatenate([np.ones(moved.shape[:-1] + (min(1, moved.shape[-1]),), dtype=bool),
+                           better], axis=-1)
+    positions = np.where(take, np.arange(moved.shape[-1]), 0)
+    return np.moveaxis(np.maximum.accumulate(positions, axis=-1), -1, axis).astype(np.int64)
+
+
+def median_position(x: np.ndarray, order: np.ndarray, axis: int) -> np.ndarray:
+    """Position, in the ascending order along axis, of the lower median; of the first NaN in rows
+    that hold one (torch.median propagates NaN). Shape: x's with axis kept as size 1."""
+    n = x.shape[axis]
+    position = np.full(x.shape[:axis] + (1,) + x.shape[axis + 1:], (n - 1) // 2, dtype=np.int64)
+    if x.dtype.kind == "f":
+        nan_count = np.isnan(x).sum(axis=axis, keepdims=True)
+        position = np.where(nan_count > 0, n - nan_count, position)
+    return position
+
+
+def mode_indices(x: np.ndarray, axis: int) -> np.ndarray:
+    """Index along axis of the most frequent value of each row (the smallest among equally
+    frequent values; its last occurrence, as torch). Shape: x's with axis kept as size 1."""
+    moved = np.moveaxis(x, axis, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
+    result = np.empty(rows.shape[0], dtype=np.int64)
+    for r, row in enumerate(rows):
+        values, counts = np.unique(row, return_counts=True)
+        value = values[np.argmax(counts)]  # unique sorts ascending: argmax picks the smallest
+        result[r] = np.flatnonzero(row == value)[-1]
+    return np.moveaxis(result.reshape(moved.shape[:-1] + (1,)), -1, axis)
