@@ -1072,6 +1072,8 @@ _NEWOPS10A_NAMES = (
     "isneginf isclose allclose cumsum cumprod logcumsumexp cummax cummin sort argsort topk median "
     "kthvalue mode any all count_nonzero var_mean std_mean nansum nanmean"
 ).split()
-__all__ += _NEWOPS10A_NAMES  # noqa: PLE0605
+# `mode` is not star-exported: `autograd_core.mode` is the grad-mode submodule. Use x.mode(dim)
+# or autograd_core.ops.mode.
+__all__ += [name for name in _NEWOPS10A_NAMES if name != "mode"]  # noqa: PLE0605
 for _name in _NEWOPS10A_NAMES + ["logical_and", "logical_or", "logical_xor", "logical_not"]:
     setattr(Tensor, _name, globals()[_name])
