@@ -254,7 +254,7 @@ class Erfinv(Op):
     save_output = True
 
     def forward(x):
-        return _special("erfinv")(x)
+        return np.where(x == 0, x, _special("erfinv")(x))  # keeps the sign of -0.0, as torch
 
     def vjp(xp, needs, g, out, x):
         return (g * _SQRT_PI_OVER_2 * xp.exp(out * out),)
@@ -319,7 +319,7 @@ class Lerp(Op):
 
 class Xlogy(Op):
     """x * log(y), 0 where x == 0 (unless y is nan), as torch.xlogy. d/dx = log(y) (0 where
-    x == 0); d/dy = x / y."""
+    x == 0 and y <= 0, torch's choice); d/dy = x / y."""
     name = "xlogy"
     saved_inputs = (0, 1)
     explain_error = _broadcast_error("xlogy")
@@ -332,9 +332,9 @@ class Xlogy(Op):
     def vjp(xp, needs, g, out, x, y):
         grad_x = grad_y = None
         if needs[0]:
-            nonzero = _mask(_raw(x) != 0)
-            safe_y = xp.where(nonzero, y, 1.0)
-            grad_x = xp.where(nonzero, g * xp.log(safe_y), 0.0)
+            zero = _mask((_raw(x) == 0) & (_raw(y) <= 0))
+            safe_y = xp.where(zero, 1.0, y)
+            grad_x = xp.where(zero, 0.0, g * xp.log(safe_y))
         if needs[1]:
             grad_y = g * x / y
         return grad_x, grad_y
