@@ -94,7 +94,7 @@ def randn(*shape: Any, generator: Any = None, seed: Any = None, rng: Any = None,
 
 def _pick_generator(generator_arg: Any, seed: Any, rng: Any) -> np.random.Generator:
     chosen = next((g for g in (generator_arg, rng, seed) if g is not None), None)
-    return _random.default_generator if chosen is None else generator(chosen)
+    return _random.resolve(chosen)  # the global generator when none is given
 
 
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:

@@ -40,13 +40,14 @@ def set_rng_state(state: dict) -> None:
 
 
 def resolve(generator: Any = None) -> np.random.Generator:
-    """The Generator to draw from: `generator` when given (a numpy Generator, or an int seed),
-    else the global one."""
+    """The Generator to draw from: `generator` when given (a numpy Generator, or a seed numpy
+    accepts: an int, a SeedSequence...), else the global one."""
     if generator is None:
         return default_generator
     if isinstance(generator, np.random.Generator):
         return generator
-    if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
-        return np.random.default_rng(int(generator))
-    raise InvalidArgumentError(f"generator must be a numpy.random.Generator, got "
-                               f"{type(generator).__name__}")
+    try:
+        return np.random.default_rng(generator)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(f"generator must be a numpy.random.Generator or a seed, got "
+                                   f"{type(generator).__name__}") from None

@@ -224,7 +224,7 @@ def test_nan_sorts_as_the_largest_value_and_median_propagates_it() -> None:
         theirs = torch.sort(torch.tensor(a), descending=descending, stable=True)
         np.testing.assert_array_equal(ours.values.data, theirs.values.numpy())
         np.testing.assert_array_equal(ours.indices.data, theirs.indices.numpy())
-    assert np.isnan(ag.median(ag.tensor(a)).item()) and np.isnan(torch.median(torch.tensor(a)))
+    assert np.isnan(ag.median(ag.tensor(a)).item()) and np.isnan(torch.median(torch.tensor(a)).item())
     assert np.isnan(ag.median(ag.tensor(a), 0).values.item())
 
 
