@@ -326,3 +326,24 @@ def test_integer_and_bool_scans_as_torch() -> None:
             np.testing.assert_array_equal(out.data, expected.numpy())
     out = ag.cumsum(ag.tensor(np.array([1, 2, 3])), 0, dtype=np.float64)
     assert out.dtype == np.float64 and out.data.tolist() == [1.0, 3.0, 6.0]
+
+
+def test_traced_replay_recomputes_indices_for_new_inputs() -> None:
+    """The index ops are recorded, so a trace taken on one input sorts the next one afresh."""
+    weights = ag.tensor(np.arange(1.0, 6.0))
+
+    def f(x):
+        total = (ag.sort(x, -1, descending=True).values * weights).sum()
+        total = total + (ag.cummax(x, 1).values * weights).sum() + ag.median(x)
+        total = total + (ag.topk(x, 2).values * weights[:2]).sum() + ag.kthvalue(x, 2, 0)[0].sum()
+        return total + (ops.mode(ag.round(x), 1).values * x.sum()).sum()
+
+    rng = np.random.default_rng(8)
+    traced = ag.trace(f, ag.tensor(distinct(rng, (3, 5)), requires_grad=True))
+    for _ in range(3):
+        x = ag.tensor(distinct(rng, (3, 5)), requires_grad=True)
+        value, grads = traced(x)
+        expected = f(x)
+        expected.backward()
+        np.testing.assert_allclose(value.data, expected.data, rtol=1e-12)
+        np.testing.assert_allclose(grads[0].data, x.grad.data, rtol=1e-12)

@@ -882,13 +882,16 @@ def logcumsumexp(x: Any, dim: Any = None) -> Tensor:
     return _scan(SC.Logcumsumexp, x, dim)
 
 
-def _take(x: Tensor, axis: int, indices: np.ndarray, keepdim: bool = True) -> ValuesIndices:
-    """(x's values at `indices` along axis, indices) with the axis dropped unless keepdim."""
-    values = gather(x, axis, indices)
+def _take(x: Tensor, axis: int, op: type[Op], attrs: dict, keepdim: bool = True) -> ValuesIndices:
+    """(x's values at the indices `op` computes along axis, those indices), the axis dropped
+    unless keepdim. The index op is recorded by tapes and its output array is what gather takes,
+    so traced replays recompute the indices."""
+    indices = apply_nondifferentiable(op, (x,), {"axis": axis, **attrs})
+    values = gather(x, axis, indices.data)
     if not keepdim:
         shape = indices.shape[:axis] + indices.shape[axis + 1:]
-        values, indices = reshape(values, shape), indices.reshape(shape)
-    return ValuesIndices(values, Tensor._wrap(indices.astype(np.int64, copy=False)))
+        values, indices = reshape(values, shape), reshape(indices, shape)
+    return ValuesIndices(values, indices)
 
 
 def _cumulative_extreme(x: Any, dim: Any, largest: bool, name: str) -> ValuesIndices:
@@ -896,7 +899,7 @@ def _cumulative_extreme(x: Any, dim: Any, largest: bool, name: str) -> ValuesInd
     axis = _dim(x, dim, name)
     if x.ndim == 0:
         return _on_0d(lambda y, d: _cumulative_extreme(y, d, largest, name), x)
-    return _take(x, axis, SC.cumulative_extreme_indices(x.data, axis, largest))
+    return _take(x, axis, SC.CumulativeExtremeIndices, {"largest": largest})
 
 
 def cummax(x: Any, dim: Any = None) -> ValuesIndices:
@@ -919,7 +922,7 @@ def sort(x: Any, dim: int = -1, descending: bool = False, stable: bool = False) 
     axis = _dim(x, dim, "sort")
     if x.ndim == 0:
         return _on_0d(sort, x, descending, stable)
-    return _take(x, axis, SC.sort_indices(x.data, axis, bool(descending), bool(stable)))
+    return _take(x, axis, SC.SortIndices, {"descending": bool(descending), "stable": bool(stable)})
 
 
 def argsort(x: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
@@ -928,7 +931,8 @@ def argsort(x: Any, dim: int = -1, descending: bool = False, stable: bool = Fals
     axis = _dim(x, dim, "argsort")
     if x.ndim == 0:
         return Tensor._wrap(np.zeros((), dtype=np.int64))
-    return Tensor._wrap(SC.sort_indices(x.data, axis, bool(descending), bool(stable)))
+    return apply_nondifferentiable(SC.SortIndices, (x,), {
+        "axis": axis, "descending": bool(descending), "stable": bool(stable)})
 
 
 def topk(x: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True  # noqa: A002
@@ -943,20 +947,18 @@ def topk(x: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = Tru
     if x.ndim == 0:
         return _on_0d(lambda y, d: topk(y, k, d, largest), x) if k else ValuesIndices(
             reshape(x, (1,))[0:0], Tensor._wrap(np.zeros(0, dtype=np.int64)))
-    order = SC.sort_indices(x.data, axis, bool(largest), True)
-    return _take(x, axis, np.take(order, np.arange(int(k)), axis=axis))
+    return _take(x, axis, SC.TopkIndices, {"k": int(k), "largest": bool(largest)})
 
 
-def _order_statistic(x: Tensor, dim: Any, keepdim: bool, name: str, position) -> ValuesIndices:
-    """values/indices of the element at `position(data, order, axis)` of the ascending order."""
+def _order_statistic(x: Tensor, dim: Any, keepdim: bool, name: str, op: type[Op],
+                     attrs: dict) -> ValuesIndices:
+    """(values, indices) of the order statistic `op` computes along dim (median, kthvalue)."""
     axis = _dim(x, dim, name)
     if x.ndim == 0:
-        return _on_0d(lambda y, d: _order_statistic(y, d, False, name, position), x)
+        return _on_0d(lambda y, d: _order_statistic(y, d, False, name, op, attrs), x)
     if x.shape[axis] == 0:
         raise IndexOutOfRangeError(f"{name}: dim {dim} of shape {x.shape} is empty")
-    order = SC.sort_indices(x.data, axis, False, True)
-    indices = np.take_along_axis(order, position(x.data, order, axis), axis=axis)
-    return _take(x, axis, indices, keepdim)
+    return _take(x, axis, op, attrs, keepdim)
 
 
 def median(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
@@ -969,7 +971,7 @@ def median(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
             return Tensor._wrap(np.full((), np.nan, dtype=x.dtype if x.dtype.kind == "f"
                                         else np.float32))
         return median(reshape(x, (-1,)), 0).values
-    return _order_statistic(x, dim, keepdim, "median", SC.median_position)
+    return _order_statistic(x, dim, keepdim, "median", SC.MedianIndices, {})
 
 
 def kthvalue(x: Any, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
@@ -980,11 +982,7 @@ def kthvalue(x: Any, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndi
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= size:
         raise InvalidArgumentError(f"kthvalue: k must be an int in [1, {size}] for dim {dim} of "
                                    f"shape {x.shape}, got {k!r}")
-
-    def position(data, order, a):
-        return np.full(data.shape[:a] + (1,) + data.shape[a + 1:], int(k) - 1, dtype=np.int64)
-
-    return _order_statistic(x, dim, keepdim, "kthvalue", position)
+    return _order_statistic(x, dim, keepdim, "kthvalue", SC.KthvalueIndices, {"k": int(k)})
 
 
 def mode(x: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
@@ -996,7 +994,7 @@ def mode(x: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
         return _on_0d(lambda y, d: mode(y, d), x)
     if x.shape[axis] == 0:
         raise IndexOutOfRangeError(f"mode: dim {dim} of shape {x.shape} is empty")
-    return _take(x, axis, SC.mode_indices(x.data, axis), keepdim)
+    return _take(x, axis, SC.ModeIndices, {}, keepdim)
 
 
 # ---- logical and counting reductions, var_mean/std_mean, nan-ignoring reductions ------------------

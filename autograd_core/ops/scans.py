@@ -2,8 +2,10 @@
 and the numpy index computations behind sort/argsort/topk/cummax/cummin/median/kthvalue/mode.
 
 The ordering ops are differentiable through their values only: the public functions compute the
-indices here (not differentiable) and take the values with `gather`, whose vjp scatters the
-gradient back to the chosen elements (PyTorch's gradient for all of them), to any order.
+indices with the non-differentiable index ops at the end of this module (recorded by tapes, so a
+traced program recomputes them from new inputs) and take the values with `gather`, whose vjp
+scatters the gradient back to the chosen elements (PyTorch's gradient for all of them), to any
+order. Every index op returns indices with x's number of dimensions (the reduced axis kept).
 All functions take one non-negative `axis` (the public functions normalise torch's `dim`).
 """
 
@@ -135,3 +137,37 @@ def mode_indices(x: np.ndarray, axis: int) -> np.ndarray:
         value = values[np.argmax(counts)]  # unique sorts ascending: argmax picks the smallest
         result[r] = np.flatnonzero(row == value)[-1]
     return np.moveaxis(result.reshape(moved.shape[:-1] + (1,)), -1, axis)
+
+
+def topk_indices(x: np.ndarray, axis: int, k: int, largest: bool) -> np.ndarray:
+    order = sort_indices(x, axis, largest, True)
+    return np.take(order, np.arange(k), axis=axis)
+
+
+def median_indices(x: np.ndarray, axis: int) -> np.ndarray:
+    order = sort_indices(x, axis, False, True)
+    return np.take_along_axis(order, median_position(x, order, axis), axis=axis)
+
+
+def kthvalue_indices(x: np.ndarray, axis: int, k: int) -> np.ndarray:
+    order = sort_indices(x, axis, False, True)
+    return np.take(order, [k - 1], axis=axis)
+
+
+def _index_op(name: str, fn) -> type[Op]:
+    """A non-differentiable op computing int64 indices: applied with apply_nondifferentiable, so
+    open tapes record it and traced replays recompute the indices instead of baking them in."""
+    def forward(x, **attrs):
+        return np.asarray(fn(x, **attrs), dtype=np.int64)
+
+    return type(name.title().replace("_", ""), (Op,), {
+        "name": name, "differentiable": False, "forward": staticmethod(forward),
+        "__doc__": f"{name}: {fn.__doc__ or 'indices'} (not differentiable)."})
+
+
+SortIndices = _index_op("sort_indices", sort_indices)
+CumulativeExtremeIndices = _index_op("cumulative_extreme_indices", cumulative_extreme_indices)
+TopkIndices = _index_op("topk_indices", topk_indices)
+MedianIndices = _index_op("median_indices", median_indices)
+KthvalueIndices = _index_op("kthvalue_indices", kthvalue_indices)
+ModeIndices = _index_op("mode_indices", mode_indices)
