@@ -14,11 +14,13 @@ from typing import Callable
 
 import numpy as np
 import pytest
-import torch
 
 import autograd_core as ag
 from autograd_core import ops
 from autograd_core.errors import DTypeError, IndexOutOfRangeError, InvalidArgumentError
+
+# PyTorch is the oracle of every comparison here; without it this file skips (CI installs it).
+torch = pytest.importorskip("torch")
 
 
 def normal(rng, shape):
