@@ -36,11 +36,16 @@ class Cumsum(Op):
 
 
 class Cumprod(Op):
-    """Inclusive prefix products along `axis`. d/dx_i = sum_{j >= i} g_j prod_{k <= j, k != i} x_k.
-
-    Without zeros in x that is reverse_cumsum(g * out) / x (O(n)); when x has a zero it is
-    computed exactly from the (..., n, n) matrix C[i, j] = prod_{k <= j, k != i} x_k (a cumprod of
-    x with the i-th element replaced by 1), so zeros get the right gradient, as in torch."""
+    """Inclusive prefix products along `axis`. d/dx_i = sum_{j >= i} g_j prod_{k <= j, k != i} x_k,
+    computed exactly in O(n) per slice even where x has zeros (PyTorch's approach). With z the
+    first zero of a slice (none: z = n), y = x with the elements up to z replaced by 1 and
+    p = prod_{k < z} x_k:
+      * i < z: reverse_cumsum(g * out)_i / x_i (x_i != 0, and out_j = 0 for j >= z);
+      * i = z: p * sum_{j >= z} g_j cumprod(y)_j;
+      * i > z: p * x_z * (this vjp of cumprod(y) with g masked to j >= z)_i. That is 0 since
+        x_z = 0, but its derivative in x_z is not: it is only built under create_graph (one
+        level of recursion per further zero in the slice), so second derivatives are exact too.
+    Each piece is written with xp ops, so the gradient is itself differentiable."""
     name = "cumprod"
     saved_inputs = (0,)
     save_output = True
@@ -49,17 +54,29 @@ class Cumprod(Op):
         return np.cumprod(x, axis=axis)
 
     def vjp(xp, needs, g, out, x, axis):
-        raw = x.data if hasattr(x, "grad_fn") else x
-        if not (np.asarray(raw) == 0).any():
+        recording = hasattr(x, "grad_fn")  # Tensors: under create_graph
+        raw = np.asarray(x.data if recording else x)
+        is_zero = raw == 0
+        if not is_zero.any():
             return (_reverse_cumsum(xp, g * out, axis) / x,)
-        n = x.shape[axis]
-        x_last, g_last = xp.moveaxis(x, axis, -1), xp.moveaxis(g, axis, -1)
-        diagonal = np.eye(n, dtype=bool)                    # [i, j]: j == i
-        later = np.triu(np.ones((n, n), dtype=bool))          # [i, j]: j >= i
-        rows = xp.where(diagonal, 1.0, xp.expand_dims(x_last, -2))  # row i: x with x_i -> 1
-        products = xp.cumprod(rows, -1)
-        grad = xp.sum(xp.where(later, products * xp.expand_dims(g_last, -2), 0.0), -1)
-        return (xp.moveaxis(grad, -1, axis),)
+        n = raw.shape[axis]
+        k = np.arange(n).reshape((n,) + (1,) * (raw.ndim - axis - 1))  # broadcasts along axis
+        has_zero = is_zero.any(axis=axis, keepdims=True)
+        z = np.where(has_zero, np.argmax(is_zero, axis=axis, keepdims=True), n)
+        before, at = k < z, k == z
+        safe_x = xp.where(before, x, 1.0)
+        grad_before = _reverse_cumsum(xp, g * out, axis) / safe_x
+        prefix = xp.cumprod(safe_x, axis)                         # at the last index: prod_{k<z}
+        prefix = xp.sum(xp.where(k == n - 1, prefix, 0.0), axis, keepdims=True)
+        y = xp.where(k <= z, 1.0, x)
+        cumprod_y = xp.cumprod(y, axis)                           # prod_{z < k <= j} x_k
+        g_y = xp.where(k >= z, g, 0.0)
+        grad_at = prefix * xp.sum(g_y * cumprod_y, axis, keepdims=True)
+        grad_after = 0.0
+        if recording:
+            (inner,) = Cumprod.vjp(xp, needs, g_y, cumprod_y, y, axis)
+            grad_after = prefix * xp.sum(xp.where(at, x, 0.0), axis, keepdims=True) * inner
+        return (xp.where(before, grad_before, xp.where(at, grad_at, grad_after)),)
 
 
 class Logcumsumexp(Op):
