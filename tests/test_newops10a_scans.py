@@ -349,3 +349,15 @@ def test_traced_replay_recomputes_indices_for_new_inputs() -> None:
         expected.backward()
         np.testing.assert_allclose(value.data, expected.data, rtol=1e-12)
         np.testing.assert_allclose(grads[0].data, x.grad.data, rtol=1e-12)
+
+
+def test_logcumsumexp_first_order_gradient_with_zero_cotangents_and_large_values() -> None:
+    rng = np.random.default_rng(9)
+    a = rng.standard_normal((3, 400)) * 50
+    g = rng.standard_normal(a.shape)
+    g[:, ::5] = 0.0
+    x, t = ag.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    ag.logcumsumexp(x, -1).backward(ag.tensor(g))
+    torch.logcumsumexp(t, -1).backward(torch.tensor(g))
+    assert np.isfinite(x.grad.data).all()
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12, atol=1e-12)

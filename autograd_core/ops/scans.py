@@ -79,10 +79,20 @@ class Cumprod(Op):
         return (xp.where(before, grad_before, xp.where(at, grad_at, grad_after)),)
 
 
+def _reverse_logcumsumexp(a: np.ndarray, axis: int) -> np.ndarray:
+    """log(sum_{j >= i} exp(a_j)) along axis, stably (numpy arrays only)."""
+    flipped = np.flip(a, axis=axis)
+    return np.flip(np.logaddexp.accumulate(flipped, axis=axis), axis=axis)
+
+
 class Logcumsumexp(Op):
     """log(cumsum(exp(x))) along `axis`, stably (np.logaddexp.accumulate).
-    d/dx_i = sum_{j >= i} g_j exp(x_i - out_j); each exp(x_i - out_j) <= 1 for j >= i, so the
-    (..., n, n) matrix form never overflows (its memory is n^2 per row)."""
+    d/dx_i = sum_{j >= i} g_j exp(x_i - out_j).
+
+    On arrays (first order) that is PyTorch's O(n) form: the positive and negative parts of g
+    summed in log space, exp(x_i + log sum_{j >= i} exp(log|g_j| - out_j)). Under create_graph
+    it is the (..., n, n) matrix form, where every exp(x_i - out_j) (j >= i) is <= 1: stable and
+    differentiable again even where g has zeros, at n^2 memory per slice."""
     name = "logcumsumexp"
     saved_inputs = (0,)
     save_output = True
@@ -91,6 +101,13 @@ class Logcumsumexp(Op):
         return np.logaddexp.accumulate(x, axis=axis)
 
     def vjp(xp, needs, g, out, x, axis):
+        if not hasattr(x, "grad_fn"):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_abs = np.log(np.abs(g))
+                parts = [_reverse_logcumsumexp(np.where(sign * g > 0, log_abs, -np.inf) - out,
+                                               axis) for sign in (1, -1)]
+                positive, negative = (np.exp(part + x) for part in parts)
+            return (positive - negative,)
         n = x.shape[axis]
         later = np.triu(np.ones((n, n), dtype=bool))          # [i, j]: j >= i
         x_i = xp.expand_dims(xp.moveaxis(x, axis, -1), -1)    # (..., n, 1)
