@@ -690,9 +690,10 @@ from .nn_ops import *  # noqa: E402,F401,F403  (fused nn ops: im2col, softmax_cr
 
 # ---- newops10a: more elementwise ops, scans, order statistics and reductions (issue 10) ---------
 # Op classes live in elementwise_more.py and scans.py; ordering ops (sort, topk, cummax, median,
-# ...) compute their indices in numpy and take their values with `gather`, so their gradient is
-# gather's (to any order). NOTE: this section defines `any`, `all` and `round`, which shadow the
-# builtins inside this module: code above uses builtins.any / builtins.all explicitly.
+# ...) compute their indices with recorded non-differentiable index ops and take their values with
+# `gather`, so their gradient is gather's (to any order) and traced replays re-sort new inputs.
+# NOTE: this section defines `any`, `all` and `round`, which shadow the builtins inside this
+# module: code above uses builtins.any / builtins.all explicitly.
 
 from . import elementwise_more as EM  # noqa: E402
 from . import scans as SC  # noqa: E402
@@ -706,7 +707,7 @@ def _floating_input(x: Any) -> Tensor:
     if x.dtype.kind in "iub":
         from ..mode import get_default_dtype
 
-        return Tensor._wrap(x.data.astype(get_default_dtype()))
+        return astype(x, get_default_dtype())  # recorded, so a traced replay casts new inputs
     return x
 
 
