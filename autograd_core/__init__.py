@@ -10,6 +10,9 @@ from .errors import (AnomalyError, AutogradError, DTypeError, GraphError, IndexO
                      ShapeError, UnsupportedError)
 from .factories import (arange, eye, full, full_like, ones, ones_like, rand, randn, tensor, zeros,
                         zeros_like)
+from .factories import (bernoulli, empty, empty_like, get_rng_state, linspace, logspace,  # newops10a
+                        manual_seed, multinomial, normal, rand_like, randint, randint_like,
+                        randn_like, randperm, set_rng_state)
 from .mode import (detect_anomaly, enable_grad, get_default_dtype, is_anomaly_enabled,
                    is_grad_enabled, no_grad, set_default_dtype, set_grad_enabled)
 from .ops import *  # noqa: F403  (every op as a module-level function)

@@ -311,7 +311,7 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 1, *, dim:
 
 def _check_nonempty(x, axis, name):
     shape = x.shape
-    if (axis is None and x.size == 0) or (axis is not None and any(shape[a] == 0 for a in axis)):
+    if (axis is None and x.size == 0) or (axis is not None and builtins.any(shape[a] == 0 for a in axis)):
         raise ShapeError(f"{name}: cannot reduce an empty tensor of shape {shape}")
 
 
@@ -595,7 +595,7 @@ def scatter_add(x: Any, axis: int, index: Any, src: Any) -> Tensor:
     (torch.scatter_add(input, dim, index, src))."""
     x, src = _tensor(x), _tensor(src)
     index = _index_array(index, "scatter_add")
-    if index.ndim != x.ndim or index.ndim != src.ndim or any(
+    if index.ndim != x.ndim or index.ndim != src.ndim or builtins.any(
             i > s for i, s in zip(index.shape, src.shape)):
         raise ShapeError(f"scatter_add: index {index.shape} must have x's rank and fit inside src; "
                          f"x {x.shape}, src {src.shape}")
@@ -696,7 +696,8 @@ Tensor.__invert__ = logical_not
 from .nn_ops import *  # noqa: E402,F401,F403  (fused nn ops: im2col, softmax_cross_entropy, ...)
 
 
-# ==== issue 10, shape and indexing ops (newops10b) ===============================================
+# ==== issue 10, shape and indexing ops (newops10b) ========================================
+
 # tril triu flip fliplr flipud roll repeat_interleave narrow diag diagonal diag_embed trace meshgrid
 # nonzero masked_fill masked_select index_select index_fill scatter scatter_reduce take
 # take_along_dim cross tensordot kron mm bmm mv addmm baddbmm addmv addbmm cdist, with torch's
@@ -1374,3 +1375,392 @@ for _name in _NEWOPS10B_METHODS:
     setattr(Tensor, _name, globals()[_name])
 __all__ += [n for n in _NEWOPS10B_NAMES if n not in __all__]  # noqa: PLE0605
 # ==== end of issue 10, shape and indexing ops (newops10b) ===========================================
+=======
+# ---- newops10a: more elementwise ops, scans, order statistics and reductions (issue 10) ---------
+# Op classes live in elementwise_more.py and scans.py; ordering ops (sort, topk, cummax, median,
+# ...) compute their indices with recorded non-differentiable index ops and take their values with
+# `gather`, so their gradient is gather's (to any order) and traced replays re-sort new inputs.
+# NOTE: this section defines `any`, `all` and `round`, which shadow the builtins inside this
+# module: code above uses builtins.any / builtins.all explicitly.
+
+from . import elementwise_more as EM  # noqa: E402
+from . import scans as SC  # noqa: E402
+from .return_types import ValuesIndices  # noqa: E402
+
+
+def _floating_input(x: Any) -> Tensor:
+    """x as a Tensor; integer and bool tensors become the default float dtype (torch gives a
+    float result for sqrt-like functions of integers)."""
+    x = _tensor(x)
+    if x.dtype.kind in "iub":
+        from ..mode import get_default_dtype
+
+        return astype(x, get_default_dtype())  # recorded, so a traced replay casts new inputs
+    return x
+
+
+def _float_unary(op: type[Op]):
+    def fn(x: Any) -> Tensor:
+        return apply(op, (_floating_input(x),))
+
+    fn.__name__ = op.name
+    fn.__doc__ = op.__doc__
+    return fn
+
+
+reciprocal = _float_unary(EM.Reciprocal)
+rsqrt = _float_unary(EM.Rsqrt)
+log2 = _float_unary(EM.Log2)
+log10 = _float_unary(EM.Log10)
+exp2 = _float_unary(EM.Exp2)
+asin = arcsin = _float_unary(EM.Asin)
+acos = arccos = _float_unary(EM.Acos)
+atan = arctan = _float_unary(EM.Atan)
+sinh = _float_unary(EM.Sinh)
+cosh = _float_unary(EM.Cosh)
+asinh = arcsinh = _float_unary(EM.Asinh)
+acosh = arccosh = _float_unary(EM.Acosh)
+atanh = arctanh = _float_unary(EM.Atanh)
+erfc = _float_unary(EM.Erfc)
+erfinv = _float_unary(EM.Erfinv)
+floor = _unary(EM.Floor)
+ceil = _unary(EM.Ceil)
+trunc = fix = _unary(EM.Trunc)
+frac = _float_unary(EM.Frac)
+
+
+def round(x: Any, decimals: int = 0) -> Tensor:  # noqa: A001 (PyTorch name)
+    """x rounded to `decimals` places (negative: tens, hundreds...), halves to even; gradient 0."""
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+        raise InvalidArgumentError(f"round: decimals must be an int, got {decimals!r}")
+    return apply(EM.Round, (_tensor(x),), {"decimals": int(decimals)})
+
+
+def _binary(op: type[Op]):
+    def fn(input: Any, other: Any) -> Tensor:  # noqa: A002 (PyTorch names)
+        if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+            input = Tensor(input)
+        return apply(op, (input, other))
+
+    fn.__name__ = op.name
+    fn.__doc__ = op.__doc__
+    return fn
+
+
+atan2 = arctan2 = _binary(EM.Atan2)
+copysign = _binary(EM.Copysign)
+hypot = _binary(EM.Hypot)
+xlogy = _binary(EM.Xlogy)
+logaddexp = _binary(EM.LogAddExp)
+logaddexp2 = _binary(EM.LogAddExp2)
+
+
+def lerp(start: Any, end: Any, weight: Any) -> Tensor:
+    """start + weight * (end - start), all three broadcast; weight a tensor or a number."""
+    return apply(EM.Lerp, (_tensor(start), end, weight))
+
+
+def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """NaN -> nan, +inf -> posinf, -inf -> neginf (the dtype's largest/lowest by default);
+    the gradient passes where x is finite."""
+    return apply(EM.NanToNum, (_tensor(x),), {"nan": nan, "posinf": posinf, "neginf": neginf})
+
+
+def clamp_min(x: Any, min: Any) -> Tensor:  # noqa: A002 (PyTorch name)
+    """max(x, min) with a tensor (broadcast) or number bound; a tensor bound gets the gradient
+    where it is the larger."""
+    if min is None:
+        raise InvalidArgumentError("clamp_min: min must be a tensor or a number, got None")
+    return apply(EM.ClampMin, (_tensor(x), min))
+
+
+def clamp_max(x: Any, max: Any) -> Tensor:  # noqa: A002 (PyTorch name)
+    """min(x, max) with a tensor (broadcast) or number bound."""
+    if max is None:
+        raise InvalidArgumentError("clamp_max: max must be a tensor or a number, got None")
+    return apply(EM.ClampMax, (_tensor(x), max))
+
+
+_ISNAN = _nondifferentiable_op("isnan", np.isnan)
+_ISINF = _nondifferentiable_op("isinf", np.isinf)
+_ISPOSINF = _nondifferentiable_op("isposinf", np.isposinf)
+_ISNEGINF = _nondifferentiable_op("isneginf", np.isneginf)
+_ISCLOSE = _nondifferentiable_op("isclose", np.isclose)
+_ISCLOSE.explain_error = staticmethod(
+    lambda a, b, **attrs: f"isclose: shapes {np.shape(a)} and {np.shape(b)} cannot be broadcast "
+                          "together")
+
+
+def isnan(x: Any) -> Tensor:
+    """Elementwise x != x (a bool tensor)."""
+    return apply_nondifferentiable(_ISNAN, (_tensor(x),))
+
+
+def isinf(x: Any) -> Tensor:
+    """Elementwise |x| == inf (a bool tensor)."""
+    return apply_nondifferentiable(_ISINF, (_tensor(x),))
+
+
+def isposinf(x: Any) -> Tensor:
+    return apply_nondifferentiable(_ISPOSINF, (_tensor(x),))
+
+
+def isneginf(x: Any) -> Tensor:
+    return apply_nondifferentiable(_ISNEGINF, (_tensor(x),))
+
+
+def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
+            equal_nan: bool = False) -> Tensor:
+    """|input - other| <= atol + rtol * |other| elementwise (torch.isclose), a bool tensor."""
+    if rtol < 0 or atol < 0:
+        raise InvalidArgumentError(f"isclose: rtol and atol must be >= 0, got {rtol} and {atol}")
+    return apply_nondifferentiable(_ISCLOSE, (_tensor(input), other),
+                                   {"rtol": rtol, "atol": atol, "equal_nan": equal_nan})
+
+
+def allclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
+             equal_nan: bool = False) -> bool:
+    """True when isclose holds everywhere (a Python bool, as torch.allclose)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+
+
+# ---- scans ----------------------------------------------------------------------------------------
+
+def _dim(x: Tensor, dim: Any, name: str) -> int:
+    """torch's single `dim` (required, may be negative) as a non-negative axis."""
+    if dim is None:
+        raise InvalidArgumentError(f"{name}: dim must be given (an int), as in torch")
+    return normalize_axis(dim, x.ndim, name)[0]
+
+
+def _on_0d(fn, x: Tensor, *args: Any, **kwargs: Any):
+    """Runs fn on x viewed as shape (1,) and views every tensor result back as 0-d (torch treats
+    a 0-d tensor as one element along dim 0 or -1)."""
+    result = fn(reshape(x, (1,)), 0, *args, **kwargs)
+    if isinstance(result, tuple):
+        return type(result)(*(reshape(r, ()) for r in result))
+    return reshape(result, ())
+
+
+def _scan(op: type[Op], x: Any, dim: Any, dtype: Any = None) -> Tensor:
+    x = _tensor(x)
+    axis = _dim(x, dim, op.name)
+    if dtype is not None:
+        x = astype(x, dtype)
+    if x.ndim == 0:
+        return reshape(apply(op, (reshape(x, (1,)),), {"axis": 0}), ())
+    return apply(op, (x,), {"axis": axis})
+
+
+def cumsum(x: Any, dim: Any = None, *, dtype: Any = None) -> Tensor:
+    """Inclusive prefix sums along `dim` (required, as torch); same shape as x."""
+    return _scan(SC.Cumsum, x, dim, dtype)
+
+
+def cumprod(x: Any, dim: Any = None, *, dtype: Any = None) -> Tensor:
+    """Inclusive prefix products along `dim`; the gradient is exact where x has zeros."""
+    return _scan(SC.Cumprod, x, dim, dtype)
+
+
+def logcumsumexp(x: Any, dim: Any = None) -> Tensor:
+    """log(cumsum(exp(x))) along `dim`, computed stably."""
+    x = _tensor(x)
+    if x.dtype.kind not in "fc":
+        raise DTypeError(f"logcumsumexp: expected a floating tensor, got {x.dtype}")
+    return _scan(SC.Logcumsumexp, x, dim)
+
+
+def _take(x: Tensor, axis: int, op: type[Op], attrs: dict, keepdim: bool = True) -> ValuesIndices:
+    """(x's values at the indices `op` computes along axis, those indices), the axis dropped
+    unless keepdim. The index op is recorded by tapes and its output array is what gather takes,
+    so traced replays recompute the indices."""
+    indices = apply_nondifferentiable(op, (x,), {"axis": axis, **attrs})
+    values = gather(x, axis, indices.data)
+    if not keepdim:
+        shape = indices.shape[:axis] + indices.shape[axis + 1:]
+        values, indices = reshape(values, shape), reshape(indices, shape)
+    return ValuesIndices(values, indices)
+
+
+def _cumulative_extreme(x: Any, dim: Any, largest: bool, name: str) -> ValuesIndices:
+    x = _tensor(x)
+    axis = _dim(x, dim, name)
+    if x.ndim == 0:
+        return _on_0d(lambda y, d: _cumulative_extreme(y, d, largest, name), x)
+    return _take(x, axis, SC.CumulativeExtremeIndices, {"largest": largest})
+
+
+def cummax(x: Any, dim: Any = None) -> ValuesIndices:
+    """(running maximum along dim, index of each running maximum); the gradient goes to the
+    element each position took its value from (the latest among ties, as torch)."""
+    return _cumulative_extreme(x, dim, True, "cummax")
+
+
+def cummin(x: Any, dim: Any = None) -> ValuesIndices:
+    """(running minimum along dim, its indices), as cummax."""
+    return _cumulative_extreme(x, dim, False, "cummin")
+
+
+# ---- sorting and order statistics -----------------------------------------------------------------
+
+def sort(x: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:
+    """(sorted values, their indices in x) along `dim` (default last); NaN sorts as the largest.
+    `stable=True` keeps equal elements in their original order."""
+    x = _tensor(x)
+    axis = _dim(x, dim, "sort")
+    if x.ndim == 0:
+        return _on_0d(sort, x, descending, stable)
+    return _take(x, axis, SC.SortIndices, {"descending": bool(descending), "stable": bool(stable)})
+
+
+def argsort(x: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """The indices that sort x along `dim` (int64, not differentiable)."""
+    x = _tensor(x)
+    axis = _dim(x, dim, "argsort")
+    if x.ndim == 0:
+        return Tensor._wrap(np.zeros((), dtype=np.int64))
+    return apply_nondifferentiable(SC.SortIndices, (x,), {
+        "axis": axis, "descending": bool(descending), "stable": bool(stable)})
+
+
+def topk(x: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True  # noqa: A002
+         ) -> ValuesIndices:
+    """(the k largest (or smallest) values along dim, their indices); always returned sorted."""
+    x = _tensor(x)
+    axis = _dim(x, dim, "topk")
+    size = x.shape[axis] if x.ndim else 1
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= size:
+        raise InvalidArgumentError(f"topk: k must be an int in [0, {size}] for dim {dim} of shape "
+                                   f"{x.shape}, got {k!r}")
+    if x.ndim == 0:
+        return _on_0d(lambda y, d: topk(y, k, d, largest), x) if k else ValuesIndices(
+            reshape(x, (1,))[0:0], Tensor._wrap(np.zeros(0, dtype=np.int64)))
+    return _take(x, axis, SC.TopkIndices, {"k": int(k), "largest": bool(largest)})
+
+
+def _order_statistic(x: Tensor, dim: Any, keepdim: bool, name: str, op: type[Op],
+                     attrs: dict) -> ValuesIndices:
+    """(values, indices) of the order statistic `op` computes along dim (median, kthvalue)."""
+    axis = _dim(x, dim, name)
+    if x.ndim == 0:
+        return _on_0d(lambda y, d: _order_statistic(y, d, False, name, op, attrs), x)
+    if x.shape[axis] == 0:
+        raise IndexOutOfRangeError(f"{name}: dim {dim} of shape {x.shape} is empty")
+    return _take(x, axis, op, attrs, keepdim)
+
+
+def median(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    """The lower median (element (n-1)//2 of the sorted values; NaN if there is one). Without dim:
+    over all elements, a 0-d tensor (NaN for an empty tensor, as torch); with dim:
+    (values, indices) along it."""
+    x = _tensor(x)
+    if dim is None:
+        if x.size == 0:
+            return Tensor._wrap(np.full((), np.nan, dtype=x.dtype if x.dtype.kind == "f"
+                                        else np.float32))
+        return median(reshape(x, (-1,)), 0).values
+    return _order_statistic(x, dim, keepdim, "median", SC.MedianIndices, {})
+
+
+def kthvalue(x: Any, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+    """(the k-th smallest value along dim (k counts from 1), its index)."""
+    x = _tensor(x)
+    axis = _dim(x, dim, "kthvalue")
+    size = x.shape[axis] if x.ndim else 1
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= size:
+        raise InvalidArgumentError(f"kthvalue: k must be an int in [1, {size}] for dim {dim} of "
+                                   f"shape {x.shape}, got {k!r}")
+    return _order_statistic(x, dim, keepdim, "kthvalue", SC.KthvalueIndices, {"k": int(k)})
+
+
+def mode(x: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+    """(the most frequent value along dim (the smallest among ties), the index of its last
+    occurrence), as torch.mode."""
+    x = _tensor(x)
+    axis = _dim(x, dim, "mode")
+    if x.ndim == 0:
+        return _on_0d(lambda y, d: mode(y, d), x)
+    if x.shape[axis] == 0:
+        raise IndexOutOfRangeError(f"mode: dim {dim} of shape {x.shape} is empty")
+    return _take(x, axis, SC.ModeIndices, {}, keepdim)
+
+
+# ---- logical and counting reductions, var_mean/std_mean, nan-ignoring reductions ------------------
+
+def _bool_reduction(name: str, fn):
+    op = _nondifferentiable_op(name, fn)
+
+    def reduce(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
+        x = _tensor(x)
+        axis = normalize_axis(dim, x.ndim, name)
+        if x.ndim == 0:
+            axis = None
+        return apply_nondifferentiable(op, (x,), {"axis": axis, "keepdims": bool(keepdim)})
+
+    reduce.__name__ = name
+    return reduce
+
+
+any = _bool_reduction("any", np.any)  # noqa: A001 (PyTorch name)
+any.__doc__ = "Whether any element (along dim, an int or tuple) is nonzero; a bool tensor."
+all = _bool_reduction("all", np.all)  # noqa: A001 (PyTorch name)
+all.__doc__ = "Whether every element (along dim, an int or tuple) is nonzero; a bool tensor."
+_COUNT_NONZERO = _nondifferentiable_op(
+    "count_nonzero", lambda x, axis: np.asarray(np.count_nonzero(x, axis=axis), dtype=np.int64))
+
+
+def count_nonzero(x: Any, dim: Any = None) -> Tensor:
+    """The number of nonzero elements (along dim, an int or tuple), int64."""
+    x = _tensor(x)
+    axis = normalize_axis(dim, x.ndim, "count_nonzero")
+    return apply_nondifferentiable(_COUNT_NONZERO, (x,), {"axis": None if x.ndim == 0 else axis})
+
+
+def var_mean(x: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: int | None = None) -> tuple:
+    """(var, mean) over dim (torch.var_mean; correction=1 by default, unbiased=False means 0)."""
+    ddof = _ddof(1, correction, unbiased)
+    return (var(x, dim=dim, keepdim=keepdim, correction=ddof),
+            mean(x, dim=dim, keepdim=keepdim))
+
+
+def std_mean(x: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: int | None = None) -> tuple:
+    """(std, mean) over dim (torch.std_mean)."""
+    ddof = _ddof(1, correction, unbiased)
+    return (std(x, dim=dim, keepdim=keepdim, correction=ddof),
+            mean(x, dim=dim, keepdim=keepdim))
+
+
+def nansum(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Sum treating NaN as 0; the gradient is 0 at the NaNs."""
+    x = _tensor(x)
+    if x.dtype.kind == "f":
+        x = where(np.isnan(x.data), 0.0, x)
+    return sum(x, dim=dim, keepdim=keepdim)
+
+
+def nanmean(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Mean of the non-NaN elements (NaN where there are none)."""
+    x = _tensor(x)
+    if x.dtype.kind != "f":
+        raise DTypeError(f"nanmean: expected a floating tensor, got {x.dtype}")
+    axis = normalize_axis(dim, x.ndim, "nanmean")
+    count = np.sum(~np.isnan(x.data), axis=None if x.ndim == 0 else axis, keepdims=keepdim)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return nansum(x, dim=dim, keepdim=keepdim) / count.astype(x.dtype)
+
+
+_NEWOPS10A_NAMES = (
+    "reciprocal rsqrt log2 log10 exp2 asin arcsin acos arccos atan arctan sinh cosh asinh arcsinh "
+    "acosh arccosh atanh arctanh erfc erfinv floor ceil trunc fix frac round atan2 arctan2 copysign "
+    "hypot xlogy logaddexp logaddexp2 lerp nan_to_num clamp_min clamp_max isnan isinf isposinf "
+    "isneginf isclose allclose cumsum cumprod logcumsumexp cummax cummin sort argsort topk median "
+    "kthvalue mode any all count_nonzero var_mean std_mean nansum nanmean"
+).split()
+# `mode` is not star-exported: `autograd_core.mode` is the grad-mode submodule. Use x.mode(dim)
+# or autograd_core.ops.mode.
+__all__ += [name for name in _NEWOPS10A_NAMES if name != "mode"]  # noqa: PLE0605
+for _name in _NEWOPS10A_NAMES + ["logical_and", "logical_or", "logical_xor", "logical_not"]:
+    setattr(Tensor, _name, globals()[_name])
