@@ -1375,7 +1375,6 @@ for _name in _NEWOPS10B_METHODS:
     setattr(Tensor, _name, globals()[_name])
 __all__ += [n for n in _NEWOPS10B_NAMES if n not in __all__]  # noqa: PLE0605
 # ==== end of issue 10, shape and indexing ops (newops10b) ===========================================
-=======
 # ---- newops10a: more elementwise ops, scans, order statistics and reductions (issue 10) ---------
 # Op classes live in elementwise_more.py and scans.py; ordering ops (sort, topk, cummax, median,
 # ...) compute their indices with recorded non-differentiable index ops and take their values with
