@@ -8,7 +8,6 @@ from autograd_core.autograd import Function, once_differentiable
 from autograd_core.errors import AutogradError, GraphError, InvalidArgumentError, ShapeError
 
 torch = pytest.importorskip("torch")
-torch.set_default_dtype(torch.float64)
 
 
 def rng():
