@@ -117,12 +117,9 @@ def _nondifferentiable_op(name: str, fn: Any) -> type[Op]:
         "__doc__": f"{name}: not differentiable; recorded so traced programs recompute it."})
 
 
-_SIGN = _nondifferentiable_op("sign", np.sign)
-
-
 def sign(x: Any) -> Tensor:
-    """sign(x), not differentiable (its derivative is 0 almost everywhere)."""
-    return apply_nondifferentiable(_SIGN, (_tensor(x),))
+    """sign(x); its gradient is 0 (PyTorch's), so a loss through sign backpropagates zeros."""
+    return apply(E.Sign, (_tensor(x),))
 
 
 def square(x: Any) -> Tensor:
@@ -145,10 +142,36 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (PyTorch names)
-    """Limits x to [min, max]; the gradient passes where min <= x <= max."""
+    """torch.clamp: min(max(x, min), max) (so max wins where min > max). Bounds are numbers or
+    tensors/arrays that broadcast against x; tensor bounds that require grad get gradients
+    (PyTorch's rule: x gets g where min <= x <= max, min where x < min < max, max where x > max
+    or max < min)."""
+    x = _tensor(x)
     if min is None and max is None:
         raise InvalidArgumentError("clip: at least one of min and max must be given")
-    return apply(E.Clip, (_tensor(x),), {"lo": _plain(min), "hi": _plain(max)})
+    bounds = []
+    for label, bound in (("min", min), ("max", max)):
+        if bound is None or isinstance(bound, Tensor):
+            bounds.append(bound)
+            continue
+        if isinstance(bound, bool) or not isinstance(bound, (int, float, np.number, np.ndarray,
+                                                             list, tuple)):
+            raise DTypeError(f"clip: {label} must be a number or a tensor, got "
+                             f"{type(bound).__name__}")
+        bounds.append(bound if isinstance(bound, (int, float, np.number)) else Tensor(bound))
+    lo, hi = bounds
+    shapes = [x.shape] + [b.shape for b in (lo, hi) if isinstance(b, Tensor)]
+    try:
+        out_shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ShapeError(f"clip: x {x.shape} and the bounds' shapes "
+                         f"{[b.shape for b in (lo, hi) if isinstance(b, Tensor)]} cannot be "
+                         "broadcast together") from None
+    del out_shape
+    for b in (lo, hi):
+        if isinstance(b, Tensor) and b.dtype.kind not in "biuf":
+            raise DTypeError(f"clip: bounds must be real numbers, got {b.dtype}")
+    return apply(E.Clip, (x, lo, hi))
 
 
 clamp = clip
@@ -563,54 +586,152 @@ def index_scatter(g: Any, shape: tuple, key: Any) -> Tensor:
 
 
 def _index_array(index: Any, name: str) -> np.ndarray:
+    if index is None:
+        raise InvalidArgumentError(f"{name}: missing the index argument")
     index = np.asarray(_plain(index))
     if index.dtype.kind not in "iu":
         raise DTypeError(f"{name}: index must be an integer tensor, got {index.dtype}")
     return index
 
 
-def gather(x: Any, axis: int, index: Any) -> Tensor:
-    """out[i][j] = x[index[i][j]][j] for axis 0 (torch.gather, numpy.take_along_axis)."""
-    x = _tensor(x)
-    index = _index_array(index, "gather")
-    if index.ndim != x.ndim:
-        raise ShapeError(f"gather: index has {index.ndim} dimensions but x has {x.ndim} "
+def _one_axis(axis: Any, ndim: int, name: str) -> int:
+    """One axis as a non-negative int (torch's `dim`; a 0-d tensor has the single axis 0 or -1)."""
+    if axis is None:
+        raise InvalidArgumentError(f"{name}: missing the dim argument")
+    if isinstance(axis, (tuple, list)):
+        raise InvalidArgumentError(f"{name}: dim must be one int, got {axis!r}")
+    return normalize_axis(axis, ndim, name)[0]
+
+
+def _check_index_range(index: np.ndarray, size: int, axis: int, name: str) -> None:
+    """torch's rule: every index in [0, size) (negative indices are out of range too)."""
+    if index.size and (index.min() < 0 or index.max() >= size):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise IndexOutOfRangeError(f"{name}: index {int(bad)} is out of range for axis {axis} of "
+                                   f"size {size}")
+
+
+def _check_along_axis(name: str, x: Tensor, axis: int, index: np.ndarray,
+                      src: Tensor | None = None) -> None:
+    """torch.gather / scatter_add shape rules: index has x's rank, index.size(d) <= x.size(d) for
+    d != axis (and <= src.size(d) for every d), no broadcasting."""
+    if index.ndim != x.ndim and not (index.ndim <= 1 and x.ndim <= 1):
+        raise ShapeError(f"{name}: index has {index.ndim} dimensions but x has {x.ndim} "
                          f"(shapes {index.shape} and {x.shape})")
-    return apply(S.Gather, (x,), {"axis": axis, "index": index})
+    if src is not None and index.ndim != src.ndim and not (index.ndim <= 1 and src.ndim <= 1):
+        raise ShapeError(f"{name}: index has {index.ndim} dimensions but src has {src.ndim} "
+                         f"(shapes {index.shape} and {src.shape})")
+    x_shape = x.shape if x.ndim else (1,)
+    i_shape = index.shape if index.ndim else (1,)
+    for d, n in enumerate(i_shape):
+        if d != axis and n > x_shape[d]:
+            raise ShapeError(f"{name}: index {index.shape} is larger than x {x.shape} in dimension "
+                             f"{d} (index.size(d) <= x.size(d) is required for d != dim {axis})")
+    if src is not None:
+        s_shape = src.shape if src.ndim else (1,)
+        if any(n > s for n, s in zip(i_shape, s_shape)):
+            raise ShapeError(f"{name}: index {index.shape} must fit inside src {src.shape} "
+                             "(index.size(d) <= src.size(d) for every d)")
 
 
-take_along_axis = gather
+def gather(x: Any, dim: Any = None, index: Any = None, *, sparse_grad: bool = False,
+           axis: Any = None) -> Tensor:
+    """torch.gather: out[i][j] = x[index[i][j]][j] for dim 0 (x[i][index[i][j]] for dim 1), with
+    out.shape == index.shape. index has x's rank and may be smaller than x on every axis other
+    than dim; it never broadcasts (numpy's broadcasting version is take_along_axis).
+    `sparse_grad` is accepted for PyTorch compatibility and ignored."""
+    x = _tensor(x)
+    dim = _one_axis(_axis_arg(axis, dim) if dim is None else dim, x.ndim, "gather")
+    index = _index_array(index, "gather")
+    _check_along_axis("gather", x, dim, index)
+    _check_index_range(index, x.shape[dim] if x.ndim else 1, dim, "gather")
+    if x.ndim == 0:
+        return reshape(apply(S.Gather, (reshape(x, (1,)),), {"axis": 0,
+                                                            "index": index.reshape(1)}), ())
+    return apply(S.Gather, (x,), {"axis": dim, "index": index})
 
 
-def scatter_add(x: Any, axis: int, index: Any, src: Any) -> Tensor:
-    """x with src[i][j] added at [index[i][j]][j] for axis 0, repeats accumulating
-    (torch.scatter_add(input, dim, index, src))."""
-    x, src = _tensor(x), _tensor(src)
+def take_along_axis(x: Any, indices: Any = None, axis: Any = None, *, dim: Any = None) -> Tensor:
+    """numpy.take_along_axis(arr, indices, axis): like gather, but indices and x broadcast against
+    each other on the axes other than `axis` (the gradient sums over the broadcast copies).
+    The older call order take_along_axis(x, axis, indices) is accepted too."""
+    x = _tensor(x)
+    if isinstance(indices, (int, np.integer)) and not isinstance(indices, bool) and             axis is not None and not isinstance(axis, (int, np.integer)):
+        indices, axis = axis, indices
+    axis = _dim_overrides(axis, dim)
+    if x.ndim == 0:
+        raise ShapeError("take_along_axis: x must have at least one dimension, got shape ()")
+    axis = _one_axis(axis, x.ndim, "take_along_axis")
+    index = _index_array(indices, "take_along_axis")
+    if index.ndim != x.ndim:
+        raise ShapeError(f"take_along_axis: indices have {index.ndim} dimensions but x has "
+                         f"{x.ndim} (shapes {index.shape} and {x.shape})")
+    others_x = x.shape[:axis] + x.shape[axis + 1:]
+    others_i = index.shape[:axis] + index.shape[axis + 1:]
+    try:
+        np.broadcast_shapes(others_x, others_i)
+    except ValueError:
+        raise ShapeError(f"take_along_axis: indices {index.shape} and x {x.shape} cannot be "
+                         f"broadcast together outside axis {axis}") from None
+    size = x.shape[axis]
+    if index.size and (index.min() < -size or index.max() >= size):
+        raise IndexOutOfRangeError(f"take_along_axis: an index is out of range for axis {axis} "
+                                   f"with size {size}")
+    return apply(S.TakeAlongAxis, (x,), {"axis": axis, "index": index % builtins.max(size, 1)})
+
+
+def scatter_add(x: Any, dim: Any = None, index: Any = None, src: Any = None, *,
+                axis: Any = None) -> Tensor:
+    """torch.scatter_add(input, dim, index, src): x with src[i][j] added at [index[i][j]][j] for
+    dim 0, repeats accumulating. index has x's and src's rank, index.size(d) <= src.size(d) for
+    every d and <= x.size(d) for d != dim; only the index.shape corner of src is used."""
+    x = _tensor(x)
+    dim = _one_axis(_axis_arg(axis, dim) if dim is None else dim, x.ndim, "scatter_add")
+    if src is None:
+        raise InvalidArgumentError("scatter_add: missing the src argument")
+    src = _tensor(src)
     index = _index_array(index, "scatter_add")
-    if index.ndim != x.ndim or index.ndim != src.ndim or any(
-            i > s for i, s in zip(index.shape, src.shape)):
-        raise ShapeError(f"scatter_add: index {index.shape} must have x's rank and fit inside src; "
-                         f"x {x.shape}, src {src.shape}")
-    if index.size and (index.min() < -x.shape[axis] or index.max() >= x.shape[axis]):
-        raise IndexOutOfRangeError(f"scatter_add: index out of range for axis {axis} of size {x.shape[axis]}")
-    return apply(S.ScatterAdd, (x, src), {"axis": axis, "index": index})
+    _check_along_axis("scatter_add", x, dim, index, src)
+    _check_index_range(index, x.shape[dim] if x.ndim else 1, dim, "scatter_add")
+    if x.dtype != src.dtype and (x.dtype.kind in "fc") != (src.dtype.kind in "fc"):
+        raise DTypeError(f"scatter_add: src ({src.dtype}) and x ({x.dtype}) must both be floating "
+                         "or both be integer")
+    if x.ndim == 0:
+        flat = apply(S.ScatterAdd, (reshape(x, (1,)), reshape(src, (1,))),
+                     {"axis": 0, "index": index.reshape(1)})
+        return reshape(flat, ())
+    return apply(S.ScatterAdd, (x, src), {"axis": dim, "index": index})
 
 
-def index_add(x: Any, axis: int, index: Any, source: Any, alpha: float = 1) -> Tensor:
-    """x with source's slices added at positions `index` along `axis`, repeats accumulating
-    (torch.index_add(input, dim, index, source))."""
-    x, source = _tensor(x), _tensor(source)
+def index_add(x: Any, dim: Any = None, index: Any = None, source: Any = None, alpha: float = 1, *,
+              axis: Any = None, src: Any = None) -> Tensor:
+    """torch.index_add(input, dim, index, source, alpha=1): x with alpha * source's slices added at
+    positions `index` (1-D) along dim, repeats accumulating. source has x's shape except
+    source.size(dim) == len(index). `src=` is accepted as an alias of `source`."""
+    x = _tensor(x)
+    dim = _one_axis(_axis_arg(axis, dim) if dim is None else dim, x.ndim, "index_add")
+    if source is None:
+        source = src
+    if source is None:
+        raise InvalidArgumentError("index_add: missing the source argument")
+    source = _tensor(source)
     index = _index_array(index, "index_add")
-    if index.ndim != 1:
+    if index.ndim > 1:
         raise ShapeError(f"index_add: index must be 1-D, got shape {index.shape}")
-    axis_n = normalize_axis(axis, x.ndim, "index_add")[0]
-    expected = x.shape[:axis_n] + (len(index),) + x.shape[axis_n + 1:]
-    if source.shape != expected:
+    index = index.reshape(-1)
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)):
+        raise InvalidArgumentError(f"index_add: alpha must be a number, got {alpha!r}")
+    x_shape = x.shape if x.ndim else (1,)
+    expected = x_shape[:dim] + (len(index),) + x_shape[dim + 1:]
+    if (source.shape if source.ndim else (1,)) != expected:
         raise ShapeError(f"index_add: source must have shape {expected} for x {x.shape} and "
                          f"{len(index)} indices, got {source.shape}")
-    if index.size and (index.min() < -x.shape[axis_n] or index.max() >= x.shape[axis_n]):
-        raise IndexOutOfRangeError(f"index_add: index out of range for axis {axis} of size {x.shape[axis_n]}")
-    return apply(S.IndexAdd, (x, source), {"axis": axis_n, "index": index, "alpha": alpha})
+    _check_index_range(index, x_shape[dim], dim, "index_add")
+    if x.ndim == 0:
+        flat = apply(S.IndexAdd, (reshape(x, (1,)), reshape(source, (1,))),
+                     {"axis": 0, "index": index, "alpha": alpha})
+        return reshape(flat, ())
+    return apply(S.IndexAdd, (x, source), {"axis": dim, "index": index, "alpha": alpha})
 
 
 # ---- linear algebra -----------------------------------------------------------------------------
