@@ -656,7 +656,8 @@ def take_along_axis(x: Any, indices: Any = None, axis: Any = None, *, dim: Any =
     each other on the axes other than `axis` (the gradient sums over the broadcast copies).
     The older call order take_along_axis(x, axis, indices) is accepted too."""
     x = _tensor(x)
-    if isinstance(indices, (int, np.integer)) and not isinstance(indices, bool) and             axis is not None and not isinstance(axis, (int, np.integer)):
+    legacy_order = isinstance(indices, (int, np.integer)) and not isinstance(indices, bool)
+    if legacy_order and axis is not None and not isinstance(axis, (int, np.integer)):
         indices, axis = axis, indices
     axis = _dim_overrides(axis, dim)
     if x.ndim == 0:
