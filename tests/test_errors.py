@@ -129,9 +129,9 @@ CASES = [
     ("clip-no-bounds", lambda: ag.clip(T(3)), InvalidArgumentError, ValueError,
      "clip: at least one of min and max must be given"),
     ("einsum-operand-count", lambda: ag.einsum("ij,jk->ik", T(2, 3)), InvalidArgumentError,
-     ValueError, "einsum: 'ij,jk->ik' names 2 operands but 1 were given"),
+     ValueError, "einsum: equation 'ij,jk->ik': names 2 operand(s) but 1 were given"),
     ("einsum-subscripts", lambda: ag.einsum("ijk->i", T(2, 3)), InvalidArgumentError, ValueError,
-     "einsum: subscripts 'ijk' do not match an operand with 2 dimension(s)"),
+     "einsum: equation 'ijk->i': subscripts 'ijk' do not match an operand with 2 dimension(s)"),
     ("factory-negative-shape", lambda: ag.zeros(-1), InvalidArgumentError, ValueError,
      "shape must be non-negative integers, got (-1,)"),
     ("item-multi-element", lambda: T(2).item(), InvalidArgumentError, ValueError,
@@ -172,9 +172,6 @@ CASES = [
      "pad: only mode='constant' is differentiable here, got 'reflect'"),
     ("len-of-0d", lambda: len(T()), UnsupportedError, TypeError, "len() of a 0-d tensor"),
     ("iterate-0d", lambda: list(T()), UnsupportedError, TypeError, "iteration over a 0-d tensor"),
-    ("einsum-diagonal-gradient", lambda: ag.einsum("ii->i", T(3, 3)).sum().backward(),
-     UnsupportedError, TypeError,
-     "einsum: the gradient of a repeated index in 'ii' (a diagonal) is not supported"),
     # ---- graph
     ("non-scalar-backward", lambda: (T(2) * 2).backward(), GraphError, RuntimeError,
      "backward: grad can be implicitly created only for scalar outputs; this tensor has shape (2,): "

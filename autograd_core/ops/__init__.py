@@ -767,9 +767,16 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
 
 
 def einsum(subscripts: str, *operands: Any) -> Tensor:
-    """numpy.einsum, differentiable in every operand (no repeated index within one operand)."""
+    """numpy/torch einsum, differentiable in every operand to any order: explicit or implicit
+    output, '...' broadcasting, repeated letters (traces "ii", diagonals "ii->i", "iij->j").
+    Operands are given one by one or as one list: einsum(eq, a, b) or einsum(eq, [a, b])."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
     operands = tuple(_tensor(op) for op in operands)
-    L.parse_einsum(subscripts, [op.ndim for op in operands])
+    if not operands:
+        raise InvalidArgumentError(f"einsum: equation {subscripts!r}: expected at least one operand")
+    inputs, _ = L.parse_einsum(subscripts, [op.ndim for op in operands])
+    L.einsum_sizes(subscripts, inputs, [op.shape for op in operands])
     return apply(L.Einsum, operands, {"subscripts": subscripts})
 
 
