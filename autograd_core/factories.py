@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import mode
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, TracerError
 from .tensor import Tensor, _resolve_dtype
 
 
@@ -79,17 +79,40 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
 def rand(*shape: Any, generator: Any = None, seed: Any = None, rng: Any = None, dtype: Any = None,
          requires_grad: bool = False) -> Tensor:
     """Uniform [0, 1) samples from a numpy Generator (or a seed) for reproducibility."""
-    source = _pick_generator(generator, seed, rng)
-    array = source.random(_shape(shape)).astype(_float_dtype(dtype))
-    return _make(array, requires_grad)
+    return _random("rand", "random", shape, generator, seed, rng, dtype, requires_grad)
 
 
 def randn(*shape: Any, generator: Any = None, seed: Any = None, rng: Any = None, dtype: Any = None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples from a numpy Generator (or a seed)."""
-    source = _pick_generator(generator, seed, rng)
-    array = source.standard_normal(_shape(shape)).astype(_float_dtype(dtype))
-    return _make(array, requires_grad)
+    return _random("randn", "standard_normal", shape, generator, seed, rng, dtype, requires_grad)
+
+
+def _random(name: str, method: str, shape: tuple, generator_arg: Any, seed: Any, rng: Any,
+            dtype: Any, requires_grad: bool) -> Tensor:
+    """A random tensor drawn through a recorded op (ops.nn_ops.RandomDraw), so that a traced
+    function re-draws it from the same generator on every replay. A new leaf that requires grad
+    cannot be replayed (each eager call would make a new one): TracerError inside trace()."""
+    from . import graph
+    from .ops.nn_ops import GeneratorSource, random_draw
+
+    shape = _shape(shape)
+    dtype = _float_dtype(dtype)
+    chosen = next((g for g in (generator_arg, rng, seed) if g is not None), None)
+    if not (chosen is None or isinstance(chosen, np.random.Generator) or (
+            isinstance(chosen, (int, np.integer)) and not isinstance(chosen, bool))):
+        raise InvalidArgumentError(f"{name}: generator must be a numpy Generator, an int seed or "
+                                   f"None, got {type(chosen).__name__}")
+    if requires_grad and any(getattr(tape, "tracing", False) for tape in graph.active_tapes):
+        raise TracerError(f"trace: {name}(..., requires_grad=True) inside a traced function makes a "
+                          "new leaf on every eager call, which a replay cannot reproduce; create "
+                          "it outside the traced function")
+    source = chosen if isinstance(chosen, np.random.Generator) else GeneratorSource(generator,
+                                                                                    chosen)
+    result = random_draw(source, method, shape, dtype)
+    if requires_grad:
+        result.requires_grad_(True)
+    return result
 
 
 def _pick_generator(generator_arg: Any, seed: Any, rng: Any) -> np.random.Generator:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Op, apply, array_namespace
+from ..graph import Op, apply, apply_nondifferentiable, array_namespace
 from ..tensor import Tensor
 
 
@@ -271,6 +271,67 @@ class EmbeddingLookup(Op):
 def embedding_lookup(weight: Any, indices: np.ndarray, padding_idx: int | None = None) -> Tensor:
     """Rows of weight (V, D) at integer indices (any shape) -> (*indices.shape, D)."""
     return apply(EmbeddingLookup, (_as_tensor(weight),), {"indices": indices, "padding_idx": padding_idx})
+
+
+# ---- random draws (recorded ops, so trace re-draws them on every replay) ------------------------
+
+class GeneratorSource:
+    """Where a recorded random draw takes its numpy Generator each time it runs: `resolve(spec)`
+    is called at every run (eager or replayed), so the default generator in force at that time,
+    a fresh Generator from an int seed, or a given Generator object (its state advancing) are used
+    exactly as an eager call would use them."""
+
+    __slots__ = ("resolve", "spec")
+
+    def __init__(self, resolve: Any, spec: Any) -> None:
+        self.resolve = resolve
+        self.spec = spec
+
+    def __call__(self) -> np.random.Generator:
+        return self.resolve(self.spec)
+
+    def __repr__(self) -> str:
+        return "default generator" if self.spec is None else f"generator({self.spec!r})"
+
+
+def _generator_of(source: Any) -> np.random.Generator:
+    return source if isinstance(source, np.random.Generator) else source()
+
+
+class RandomDraw(Op):
+    """`generator.<method>(size=shape, **params)` cast to dtype (rand: "random", randn:
+    "standard_normal"): an op with no inputs, so a Tape records it and a traced program draws
+    again on every replay instead of freezing the first draw."""
+    name = "random"
+    differentiable = False
+
+    def forward(generator, method, shape, dtype, params):
+        return getattr(_generator_of(generator), method)(size=shape, **dict(params)).astype(dtype)
+
+
+class DropoutMask(Op):
+    """The inverted-dropout mask: (U[0, 1) >= p) / (1 - p) as dtype, U drawn from the generator
+    on every run (eager or replayed), shape `shape`."""
+    name = "dropout_mask"
+    differentiable = False
+
+    def forward(generator, p, shape, dtype):
+        keep = _generator_of(generator).random(shape) >= p
+        return (keep * (1.0 / (1.0 - p))).astype(dtype)
+
+
+def random_draw(generator: Any, method: str, shape: tuple, dtype: Any, **params: Any) -> Tensor:
+    """A tensor of random draws (see RandomDraw); `generator` is a Generator or a GeneratorSource."""
+    return apply_nondifferentiable(RandomDraw, (), {
+        "generator": generator, "method": method, "shape": tuple(shape), "dtype": np.dtype(dtype),
+        "params": tuple(sorted(params.items()))})
+
+
+def dropout_mask(generator: Any, p: float, shape: tuple, dtype: Any) -> Tensor:
+    """The inverted-dropout mask of `shape` (see DropoutMask); multiply the input by it."""
+    return apply_nondifferentiable(DropoutMask, (), {"generator": generator, "p": float(p),
+                                                     "shape": tuple(shape),
+                                                     "dtype": np.dtype(dtype)})
 
 
 array_namespace.im2col = im2col_array
