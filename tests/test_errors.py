@@ -133,7 +133,7 @@ CASES = [
     ("einsum-subscripts", lambda: ag.einsum("ijk->i", T(2, 3)), InvalidArgumentError, ValueError,
      "einsum: equation 'ijk->i': subscripts 'ijk' do not match an operand with 2 dimension(s)"),
     ("factory-negative-shape", lambda: ag.zeros(-1), InvalidArgumentError, ValueError,
-     "shape must be non-negative integers, got (-1,)"),
+     "zeros: shape must be non-negative integers, got (-1,)"),
     ("item-multi-element", lambda: T(2).item(), InvalidArgumentError, ValueError,
      "item: only a tensor with one element can be converted to a Python scalar, got shape (2,)"),
     ("float-multi-element", lambda: float(T(2, 2)), InvalidArgumentError, ValueError,

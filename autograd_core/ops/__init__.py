@@ -199,8 +199,10 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 
 
 def astype(x: Any, dtype: Any) -> Tensor:
+    from ..tensor import _resolve_dtype
+
     x = _tensor(x)
-    dtype = np.dtype(dtype)
+    dtype = _resolve_dtype(dtype, "astype")
     if dtype == x.dtype:
         return x
     if dtype.kind not in "fc" and x.requires_grad:
@@ -310,10 +312,25 @@ def _ddof(ddof, correction, unbiased):
     return ddof
 
 
+def _floating(x: Any, name: str) -> Tensor:
+    """x as a Tensor, which must be floating (PyTorch refuses integer var/std/norm/softmax)."""
+    x = _tensor(x)
+    if x.dtype.kind not in "fc":
+        raise DTypeError(f"{name}: expected a floating tensor, got {x.dtype}")
+    return x
+
+
+def _check_ddof(ddof: Any, name: str) -> None:
+    if isinstance(ddof, bool) or not isinstance(ddof, (int, float, np.integer, np.floating)):
+        raise InvalidArgumentError(f"{name}: correction (ddof) must be a number, got {ddof!r}")
+
+
 def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 1, *, dim: Any = None,
         keepdim: bool | None = None, correction: int | None = None,
         unbiased: bool | None = None) -> Tensor:
     """Variance over `axis`; ddof=1 (unbiased) by default, as in PyTorch."""
+    x = _floating(x, "var")
+    _check_ddof(_ddof(ddof, correction, unbiased), "var")
     return _reduce(R.Var, x, axis, keepdims, dim, keepdim, ddof=_ddof(ddof, correction, unbiased))
 
 
@@ -321,6 +338,8 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 1, *, dim:
         keepdim: bool | None = None, correction: int | None = None,
         unbiased: bool | None = None) -> Tensor:
     """Standard deviation over `axis`; ddof=1 by default, as in PyTorch."""
+    x = _floating(x, "std")
+    _check_ddof(_ddof(ddof, correction, unbiased), "std")
     return _reduce(R.Std, x, axis, keepdims, dim, keepdim, ddof=_ddof(ddof, correction, unbiased))
 
 
@@ -371,30 +390,42 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False, *,  
         order = np.inf
     if not isinstance(order, (int, float, np.number)) or order <= 0:
         raise InvalidArgumentError(f"norm: ord must be a positive number, inf or 'fro', got {order!r}")
+    x = _floating(x, "norm")
     return _reduce(R.Norm, x, axis, keepdims, dim, keepdim, ord=order)
 
 
 def _softmax_axis(x, axis, dim, name):
     axis = _dim_overrides(axis, dim)
     axis = -1 if axis is None else axis
+    if isinstance(axis, (tuple, list)):
+        raise InvalidArgumentError(f"{name}: dim must be one int, got {axis!r}")
     return normalize_axis(axis, x.ndim, name)[0] if x.ndim else None
 
 
 def softmax(x: Any, axis: int | None = -1, *, dim: int | None = None) -> Tensor:
     """exp(x) / sum(exp(x)) along `axis` (default last), computed stably."""
-    x = _tensor(x)
+    x = _floating(x, "softmax")
     return apply(R.Softmax, (x,), {"axis": _softmax_axis(x, axis, dim, "softmax")})
 
 
 def log_softmax(x: Any, axis: int | None = -1, *, dim: int | None = None) -> Tensor:
     """x - logsumexp(x) along `axis` (default last), computed stably."""
-    x = _tensor(x)
+    x = _floating(x, "log_softmax")
     return apply(R.LogSoftmax, (x,), {"axis": _softmax_axis(x, axis, dim, "log_softmax")})
 
 
 def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
-    """Sums a broadcast tensor back down to `shape`."""
-    return apply(R.SumTo, (_tensor(x),), {"shape": tuple(shape)})
+    """Sums a broadcast tensor back down to `shape` (x's shape must broadcast from it)."""
+    x = _tensor(x)
+    try:
+        shape = tuple(int(n) for n in shape)
+        valid = all(n >= 0 for n in shape) and np.broadcast_shapes(shape, x.shape) == x.shape
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ShapeError(f"sum_to: cannot sum a tensor of shape {x.shape} down to {shape!r} (it "
+                         "must broadcast to the tensor's shape)")
+    return apply(R.SumTo, (x,), {"shape": shape})
 
 
 # ---- shape ops ------------------------------------------------------------------------------------
@@ -754,8 +785,10 @@ def dot(a: Any, b: Any) -> Tensor:
 
 
 def outer(a: Any, b: Any) -> Tensor:
-    """Outer product of two vectors: out[i, j] = a[i] * b[j]."""
+    """Outer product of two vectors: out[i, j] = a[i] * b[j] (1-D operands, as torch.outer)."""
     a, b = _tensor(a), _tensor(b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ShapeError(f"outer: expected two 1-D tensors, got shapes {a.shape} and {b.shape}")
     return mul(reshape(a, (-1, 1)), reshape(b, (1, -1)))
 
 
