@@ -23,6 +23,15 @@ def _float_dtype(dtype: Any, name: str = "tensor") -> np.dtype:
     return _resolve_dtype(dtype, name) if dtype is not None else mode.get_default_dtype()
 
 
+def _allocate(name: str, make: Any, shape: tuple, *args: Any, **kwargs: Any) -> np.ndarray:
+    """make(shape, ...) with numpy's "array is too big" refusal turned into a typed error."""
+    try:
+        return make(shape, *args, **kwargs)
+    except ValueError as exc:
+        raise InvalidArgumentError(f"{name}: cannot allocate a tensor of shape {shape}: "
+                                   f"{exc}") from None
+
+
 def _numeric_fill(fill_value: Any, name: str) -> None:
     kind = np.asarray(fill_value.data if isinstance(fill_value, Tensor) else fill_value).dtype.kind
     if kind not in "biufc":
@@ -53,11 +62,13 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
 
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.zeros(_shape(shape, "zeros"), dtype=_float_dtype(dtype, "zeros")), requires_grad)
+    return _make(_allocate("zeros", np.zeros, _shape(shape, "zeros"),
+                           dtype=_float_dtype(dtype, "zeros")), requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.ones(_shape(shape, "ones"), dtype=_float_dtype(dtype, "ones")), requires_grad)
+    return _make(_allocate("ones", np.ones, _shape(shape, "ones"),
+                           dtype=_float_dtype(dtype, "ones")), requires_grad)
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -67,7 +78,8 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = F
         dtype = np.asarray(fill_value).dtype
         if dtype == np.float64 and isinstance(fill_value, float):
             dtype = mode.get_default_dtype()
-    return _make(np.full(shape, fill_value, dtype=_resolve_dtype(dtype, "full")), requires_grad)
+    return _make(_allocate("full", np.full, shape, fill_value, dtype=_resolve_dtype(dtype, "full")),
+                 requires_grad)
 
 
 def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
@@ -104,7 +116,7 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
             raise DTypeError(f"eye: {label} must be an int, got {value!r}")
         if value < 0:
             raise InvalidArgumentError(f"eye: {label} must be non-negative, got {value}")
-    return _make(np.eye(n, m, dtype=_float_dtype(dtype, "eye")), requires_grad)
+    return _make(_allocate("eye", np.eye, n, m, dtype=_float_dtype(dtype, "eye")), requires_grad)
 
 
 def rand(*shape: Any, generator: Any = None, seed: Any = None, rng: Any = None, dtype: Any = None,

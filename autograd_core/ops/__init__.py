@@ -193,6 +193,8 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Picks a where condition holds, else b (all broadcast)."""
     if not isinstance(condition, Tensor):
         condition = np.asarray(condition)
+    if condition.dtype.kind not in "biuf":
+        raise DTypeError(f"where: condition must be a bool (or numeric) tensor, got {condition.dtype}")
     if condition.dtype != bool:
         condition = ne(condition, 0)
     return apply(E.Where, (condition, a, b))
@@ -794,8 +796,17 @@ def outer(a: Any, b: Any) -> Tensor:
 
 def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     """x @ weight.T + bias as one op (weight of shape (out_features, in_features), as PyTorch)."""
-    x = _tensor(x)
-    inputs = (x, weight) if bias is None else (x, weight, bias)
+    x, weight = _tensor(x), _tensor(weight)
+    if weight.ndim not in (1, 2):
+        raise ShapeError(f"linear: weight must be 1-D or 2-D (out_features, in_features), got "
+                         f"shape {weight.shape}")
+    if weight.ndim == 1:  # torch: a 1-D weight maps the last axis to a scalar (it is dropped)
+        if bias is not None and _tensor(bias).size != 1:
+            raise ShapeError(f"linear: a 1-D weight takes a bias with one element, got shape "
+                             f"{_tensor(bias).shape}")
+        out = linear(x, reshape(weight, (1, -1)), None if bias is None else reshape(bias, (1,)))
+        return reshape(out, out.shape[:-1])
+    inputs = (x, weight) if bias is None else (x, weight, _tensor(bias))
     return apply(L.Linear, inputs)
 
 
