@@ -40,3 +40,7 @@ class AnomalyError(AutogradError, FloatingPointError):
 class TracerError(AutogradError, RuntimeError):
     """trace() met something it cannot replay faithfully (host state a replay would freeze, e.g.
     a new leaf that requires grad created inside the traced function); raised at trace time."""
+
+
+class OutOfMemoryError(AutogradError, MemoryError):
+    """A tensor could not be allocated (its shape and dtype need more memory than is available)."""

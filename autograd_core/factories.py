@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import mode
-from .errors import DTypeError, InvalidArgumentError, TracerError
+from .errors import DTypeError, InvalidArgumentError, OutOfMemoryError, TracerError
 from .tensor import Tensor, _resolve_dtype
 
 
@@ -30,6 +30,9 @@ def _allocate(name: str, make: Any, shape: tuple, *args: Any, **kwargs: Any) -> 
     except ValueError as exc:
         raise InvalidArgumentError(f"{name}: cannot allocate a tensor of shape {shape}: "
                                    f"{exc}") from None
+    except MemoryError as exc:
+        raise OutOfMemoryError(f"{name}: not enough memory for a tensor of shape {shape}: "
+                               f"{exc}") from None
 
 
 def _numeric_fill(fill_value: Any, name: str) -> None:
@@ -166,20 +169,31 @@ def _pick_generator(generator_arg: Any, seed: Any, rng: Any) -> np.random.Genera
 
 
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = _data_of(x, "zeros_like")
     return _make(np.zeros(data.shape, dtype=_like_dtype(dtype, data, "zeros_like")), requires_grad)
 
 
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = _data_of(x, "ones_like")
     return _make(np.ones(data.shape, dtype=_like_dtype(dtype, data, "ones_like")), requires_grad)
 
 
 def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = _data_of(x, "full_like")
     _numeric_fill(fill_value, "full_like")
     return _make(np.full(data.shape, fill_value, dtype=_like_dtype(dtype, data, "full_like")),
                  requires_grad)
+
+
+def _data_of(x: Any, name: str) -> np.ndarray:
+    """The array of the model tensor of a *_like factory (typed error for non-numeric data)."""
+    if isinstance(x, Tensor):
+        return x.data
+    try:
+        return Tensor(x).data
+    except DTypeError:
+        raise DTypeError(f"{name}: expected a tensor or numeric array, got "
+                         f"{type(x).__name__}") from None
 
 
 def _like_dtype(dtype: Any, data: np.ndarray, name: str) -> np.dtype:

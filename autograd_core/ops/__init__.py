@@ -30,6 +30,17 @@ def _tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _operand(x: Any, name: str, label: str) -> Tensor:
+    """x as a Tensor; a DTypeError naming the op and the argument when it is not numeric data."""
+    if isinstance(x, Tensor):
+        return x
+    try:
+        return Tensor(x)
+    except DTypeError:
+        raise DTypeError(f"{name}: {label} must be a tensor or numeric array, got "
+                         f"{type(x).__name__}") from None
+
+
 def _axis_arg(axis, dim):
     return dim if axis is None and dim is not None else axis
 
@@ -123,6 +134,7 @@ def sign(x: Any) -> Tensor:
 
 
 def square(x: Any) -> Tensor:
+    x = _tensor(x)
     return mul(x, x)
 
 
@@ -257,11 +269,11 @@ _ARGMIN = _nondifferentiable_op("argmin", np.argmin)
 
 
 def logical_not(x: Any) -> Tensor:
-    return apply_nondifferentiable(_LOGICAL_NOT, (x,))
+    return apply_nondifferentiable(_LOGICAL_NOT, (_tensor(x),))
 
 
 def isfinite(x: Any) -> Tensor:
-    return apply_nondifferentiable(_ISFINITE, (x,))
+    return apply_nondifferentiable(_ISFINITE, (_tensor(x),))
 
 
 def argmax(x: Any, axis: int | None = None, keepdims: bool = False, dim: int | None = None) -> Tensor:
@@ -490,6 +502,8 @@ def expand_dims(x: Any, axis: int) -> Tensor:
     x = _tensor(x)
     try:
         shape = np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape
+    except TypeError:
+        raise InvalidArgumentError(f"expand_dims: axis must be an int, got {axis!r}") from None
     except np.exceptions.AxisError:
         raise InvalidArgumentError(f"expand_dims: axis {axis} is out of range for a tensor with "
                                    f"{x.ndim} dimension(s)") from None
@@ -528,15 +542,32 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
     """Repeats x along broadcast axes to `shape` (a read-only view in forward)."""
-    return apply(S.BroadcastTo, (_tensor(x),), {"shape": tuple(shape)})
+    x = _tensor(x)
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    try:
+        shape = tuple(shape)
+        valid = all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape)
+    except TypeError:
+        valid = False
+    if not valid:
+        raise InvalidArgumentError(f"broadcast_to: shape must be a sequence of ints, got {shape!r}")
+    return apply(S.BroadcastTo, (x,), {"shape": tuple(int(n) for n in shape)})
 
 
 expand = broadcast_to
 
 
+def _tensor_sequence(tensors: Any, name: str) -> list:
+    if isinstance(tensors, (Tensor, np.ndarray, str)) or not hasattr(tensors, "__iter__"):
+        raise InvalidArgumentError(f"{name}: expected a sequence of tensors, got "
+                                   f"{type(tensors).__name__}")
+    return [_tensor(t) for t in tensors]
+
+
 def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Joins tensors along an existing axis; alias cat."""
-    tensors = [_tensor(t) for t in tensors]
+    tensors = _tensor_sequence(tensors, "concatenate")
     if not tensors:
         raise InvalidArgumentError("concatenate: expected a non-empty sequence of tensors")
     axis = _dim_overrides(axis, dim)
@@ -549,7 +580,7 @@ cat = concatenate
 
 def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Joins same-shape tensors along a new axis."""
-    tensors = [_tensor(t) for t in tensors]
+    tensors = _tensor_sequence(tensors, "stack")
     if not tensors:
         raise InvalidArgumentError("stack: expected a non-empty sequence of tensors")
     axis = _dim_overrides(axis, dim)
@@ -709,8 +740,9 @@ def take_along_axis(x: Any, indices: Any = None, axis: Any = None, *, dim: Any =
                          f"broadcast together outside axis {axis}") from None
     size = x.shape[axis]
     if index.size and (index.min() < -size or index.max() >= size):
-        raise IndexOutOfRangeError(f"take_along_axis: an index is out of range for axis {axis} "
-                                   f"with size {size}")
+        bad = index.min() if index.min() < -size else index.max()
+        raise IndexOutOfRangeError(f"take_along_axis: index {int(bad)} is out of range for axis "
+                                   f"{axis} of size {size}")
     return apply(S.TakeAlongAxis, (x,), {"axis": axis, "index": index % builtins.max(size, 1)})
 
 
@@ -796,7 +828,9 @@ def outer(a: Any, b: Any) -> Tensor:
 
 def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     """x @ weight.T + bias as one op (weight of shape (out_features, in_features), as PyTorch)."""
-    x, weight = _tensor(x), _tensor(weight)
+    x, weight = _operand(x, "linear", "input"), _operand(weight, "linear", "weight")
+    if bias is not None:
+        bias = _operand(bias, "linear", "bias")
     if weight.ndim not in (1, 2):
         raise ShapeError(f"linear: weight must be 1-D or 2-D (out_features, in_features), got "
                          f"shape {weight.shape}")

@@ -205,6 +205,11 @@ class SoftmaxCrossEntropy(Op):
 def softmax_cross_entropy(logits: Any, coefficients: Any, divisor: float = 1.0,
                           reduce: bool = True) -> Tensor:
     """Fused -sum(A * log_softmax(logits, 1)) for logits (M, C) and coefficients A (M, C)."""
+    logits = _as_tensor(logits)
+    shape = np.shape(coefficients.data if isinstance(coefficients, Tensor) else coefficients)
+    if logits.ndim != 2 or shape != logits.shape:
+        raise ShapeError(f"softmax_cross_entropy: expected logits (M, C) and coefficients of the "
+                         f"same shape, got {logits.shape} and {shape}")
     return apply(SoftmaxCrossEntropy, (_as_tensor(logits), coefficients),
                  {"divisor": float(divisor), "reduce": bool(reduce)})
 
