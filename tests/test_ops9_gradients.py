@@ -280,3 +280,28 @@ def test_logsumexp_of_an_empty_reduction_is_minus_inf():
     out = ag.logsumexp(ag.zeros(3, 0), axis=1)
     np.testing.assert_array_equal(out.data, [-np.inf] * 3)
     assert ag.logsumexp(ag.zeros(0)).item() == -np.inf
+
+
+def test_numpy_take_along_axis_on_a_tensor_keeps_numpy_broadcasting():
+    x = ag.tensor(X34, requires_grad=True)
+    index = np.array([[0, 3]])
+    out = np.take_along_axis(x, index, 1)
+    np.testing.assert_array_equal(out.data, np.take_along_axis(X34, index, 1))
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.tile([1.0, 0.0, 0.0, 1.0], (3, 1)))
+
+
+def test_traced_gather_and_scatter_read_new_index_arrays_on_replay():
+    x = ag.tensor(X34, requires_grad=True)
+
+    def loss(index):
+        return (ag.take_along_axis(x, index, 1) * 2).sum() + ag.gather(x, 1, index).sum()
+
+    step = ag.trace(loss, np.array([[0], [1], [2]]), params=[x])
+    new = np.array([[3], [3], [0]])
+    value, (grad,) = step(new)
+    fresh = ag.tensor(X34, requires_grad=True)
+    expected = (ag.take_along_axis(fresh, new, 1) * 2).sum() + ag.gather(fresh, 1, new).sum()
+    expected.backward()
+    assert value.item() == expected.item()
+    np.testing.assert_array_equal(grad.data, fresh.grad.data)

@@ -743,7 +743,8 @@ def take_along_axis(x: Any, indices: Any = None, axis: Any = None, *, dim: Any =
         bad = index.min() if index.min() < -size else index.max()
         raise IndexOutOfRangeError(f"take_along_axis: index {int(bad)} is out of range for axis "
                                    f"{axis} of size {size}")
-    return apply(S.TakeAlongAxis, (x,), {"axis": axis, "index": index % builtins.max(size, 1)})
+    # the index array itself is the attribute (not a copy), so a traced replay reads new indices
+    return apply(S.TakeAlongAxis, (x,), {"axis": axis, "index": index})
 
 
 def scatter_add(x: Any, dim: Any = None, index: Any = None, src: Any = None, *,
@@ -784,7 +785,8 @@ def index_add(x: Any, dim: Any = None, index: Any = None, source: Any = None, al
     index = _index_array(index, "index_add")
     if index.ndim > 1:
         raise ShapeError(f"index_add: index must be 1-D, got shape {index.shape}")
-    index = index.reshape(-1)
+    if index.ndim == 0:
+        index = index.reshape(1)
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)):
         raise InvalidArgumentError(f"index_add: alpha must be a number, got {alpha!r}")
     x_shape = x.shape if x.ndim else (1,)
