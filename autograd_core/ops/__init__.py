@@ -614,7 +614,14 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float =
         raise UnsupportedError(f"pad: only mode='constant' is differentiable here, got {mode!r}")
     x = _tensor(x)
     try:
-        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+        raw_widths = np.asarray(pad_width)
+    except (TypeError, ValueError):
+        raw_widths = np.asarray(None)
+    if raw_widths.dtype.kind not in "iu":
+        raise InvalidArgumentError(f"pad: pad_width must be ints ((before, after) per axis), got "
+                                   f"{pad_width!r}")
+    try:
+        widths = np.broadcast_to(raw_widths.astype(np.int64), (x.ndim, 2))
     except ValueError:
         raise ShapeError(f"pad: pad_width {pad_width!r} does not fit a tensor of shape "
                          f"{x.shape}") from None
