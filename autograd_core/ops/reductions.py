@@ -6,6 +6,8 @@ first put the reduced axes back (`restore_reduced`), then broadcast against the 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..errors import InvalidArgumentError
@@ -106,6 +108,19 @@ def _raw(value):
     return value.data if hasattr(value, "grad_fn") else value
 
 
+def _spread(fn, x, axis, keepdims: bool, ddof):
+    """np.var / np.std; with N - ddof <= 0 PyTorch's inf/nan and one warning like PyTorch's
+    ("degrees of freedom is <= 0"), instead of numpy's several."""
+    if reduced_count(x.shape, axis) - ddof > 0:
+        return fn(x, axis=axis, keepdims=keepdims, ddof=ddof)
+    warnings.warn(f"{fn.__name__}: degrees of freedom is <= 0 (correction {ddof} for "
+                  f"{reduced_count(x.shape, axis)} element(s)); the result is inf or nan",
+                  RuntimeWarning, stacklevel=6)
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return fn(x, axis=axis, keepdims=keepdims, ddof=ddof)
+
+
 class Var(Op):
     """Variance with `ddof` (1 = unbiased, PyTorch's default); d/dx = 2 (x - mean) / (N - ddof).
     N - ddof <= 0 gives PyTorch's forward (inf, or nan for a constant/empty slice) and backward."""
@@ -113,12 +128,7 @@ class Var(Op):
     saved_inputs = (0,)
 
     def forward(x, axis, keepdims, ddof):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                return np.var(x, axis=axis, keepdims=keepdims, ddof=ddof)
+        return _spread(np.var, x, axis, keepdims, ddof)
 
     def vjp(xp, needs, g, out, x, axis, keepdims, ddof):
         return (_var_backward(xp, restore_reduced(xp, g, x.shape, axis, keepdims), x, axis, ddof),)
@@ -132,12 +142,7 @@ class Std(Op):
     save_output = True
 
     def forward(x, axis, keepdims, ddof):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                return np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
+        return _spread(np.std, x, axis, keepdims, ddof)
 
     def vjp(xp, needs, g, out, x, axis, keepdims, ddof):
         is_zero = _raw(out) == 0
