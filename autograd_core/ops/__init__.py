@@ -174,12 +174,10 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (PyT
     lo, hi = bounds
     shapes = [x.shape] + [b.shape for b in (lo, hi) if isinstance(b, Tensor)]
     try:
-        out_shape = np.broadcast_shapes(*shapes)
+        np.broadcast_shapes(*shapes)
     except ValueError:
-        raise ShapeError(f"clip: x {x.shape} and the bounds' shapes "
-                         f"{[b.shape for b in (lo, hi) if isinstance(b, Tensor)]} cannot be "
+        raise ShapeError(f"clip: x {x.shape} and the bounds' shapes {shapes[1:]} cannot be "
                          "broadcast together") from None
-    del out_shape
     for b in (lo, hi):
         if isinstance(b, Tensor) and b.dtype.kind not in "biuf":
             raise DTypeError(f"clip: bounds must be real numbers, got {b.dtype}")
