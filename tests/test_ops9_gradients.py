@@ -305,3 +305,26 @@ def test_traced_gather_and_scatter_read_new_index_arrays_on_replay():
     expected.backward()
     assert value.item() == expected.item()
     np.testing.assert_array_equal(grad.data, fresh.grad.data)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_gather_scatter_add_index_add_match_torch_on_random_3d_cases(seed):
+    rng = np.random.default_rng(seed)
+    x_shape = tuple(int(n) for n in rng.integers(2, 5, size=3))
+    dim = int(rng.integers(-3, 3))
+    axis = dim % 3
+    index_shape = tuple(int(rng.integers(1, n + 1)) for n in x_shape)
+    index = rng.integers(0, x_shape[axis], size=index_shape)
+    x = rng.standard_normal(x_shape)
+    _compare(lambda t: ag.gather(t, dim, index), lambda t: torch.gather(t, dim, torch.tensor(index)),
+             x, weights=rng.standard_normal(index_shape))
+    src = rng.standard_normal(index_shape)  # torch's backward needs src.shape == index.shape
+    _compare(lambda t, s: ag.scatter_add(t, dim, index, s),
+             lambda t, s: torch.scatter_add(t, dim, torch.tensor(index), s), x, src,
+             weights=rng.standard_normal(x_shape))
+    flat = rng.integers(0, x_shape[axis], size=int(rng.integers(1, 6)))
+    source_shape = list(x_shape)
+    source_shape[axis] = len(flat)
+    _compare(lambda t, s: ag.index_add(t, dim, flat, s, alpha=1.5),
+             lambda t, s: torch.index_add(t, dim, torch.tensor(flat), s, alpha=1.5), x,
+             rng.standard_normal(source_shape), weights=rng.standard_normal(x_shape))
