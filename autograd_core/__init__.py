@@ -7,7 +7,7 @@ order applying each op's vector-Jacobian product. See docs/architecture.md.
 from . import errors
 from .errors import (AnomalyError, AutogradError, DTypeError, GraphError, IndexOutOfRangeError,
                      InvalidArgumentError,
-                     ShapeError, UnsupportedError)
+                     ShapeError, TracerError, UnsupportedError)
 from .factories import (arange, eye, full, full_like, ones, ones_like, rand, randn, tensor, zeros,
                         zeros_like)
 from .factories import (bernoulli, empty, empty_like, get_rng_state, linspace, logspace,  # newops10a

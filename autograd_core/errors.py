@@ -35,3 +35,12 @@ class GraphError(AutogradError, RuntimeError):
 
 class AnomalyError(AutogradError, FloatingPointError):
     """detect_anomaly() saw a NaN or inf produced by an op in forward or backward."""
+
+
+class TracerError(AutogradError, RuntimeError):
+    """trace() met something it cannot replay faithfully (host state a replay would freeze, e.g.
+    a new leaf that requires grad created inside the traced function); raised at trace time."""
+
+
+class OutOfMemoryError(AutogradError, MemoryError):
+    """A tensor could not be allocated (its shape and dtype need more memory than is available)."""

@@ -193,7 +193,7 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
         versioned = any(isinstance(x, Tensor) and x._version for x in inputs)
     try:
         out = op.forward(*arrays, **attrs) if attrs else op.forward(*arrays)
-    except (ValueError, IndexError, TypeError) as exc:
+    except (ValueError, IndexError, TypeError, OverflowError) as exc:
         raise _forward_error(op, arrays, attrs, exc) from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
@@ -236,7 +236,7 @@ def apply_nondifferentiable(op: type[Op], inputs: tuple, attrs: dict | None = No
     arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
     try:
         out = op.forward(*arrays, **attrs) if attrs else op.forward(*arrays)
-    except (ValueError, IndexError, TypeError) as exc:
+    except (ValueError, IndexError, TypeError, OverflowError) as exc:
         raise _forward_error(op, arrays, attrs, exc) from None
     result = Tensor._wrap(out)
     if active_tapes:
@@ -252,6 +252,10 @@ def _forward_error(op: type[Op], arrays: list, attrs: dict | None, exc: Exceptio
         message = f"{op.name}: cannot apply to shapes {shapes}: {exc}"
     if isinstance(exc, IndexError):
         return IndexOutOfRangeError(message)
+    if isinstance(exc, OverflowError):  # e.g. a Python int too large for the array's dtype
+        from .errors import InvalidArgumentError
+
+        return InvalidArgumentError(message)
     if isinstance(exc, TypeError):
         from .errors import DTypeError
 

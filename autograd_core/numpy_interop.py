@@ -29,8 +29,10 @@ FUNCTIONS: dict[Callable, Callable] = {
     np.swapaxes: ops.swapaxes, np.expand_dims: ops.expand_dims, np.squeeze: ops.squeeze,
     np.broadcast_to: ops.broadcast_to, np.concatenate: ops.concatenate, np.stack: ops.stack,
     np.split: ops.split, np.pad: ops.pad, np.where: ops.where, np.dot: ops.dot,
-    np.outer: ops.outer, np.einsum: ops.einsum, np.clip: ops.clip, np.argmax: ops.argmax,
-    np.argmin: ops.argmin, np.take_along_axis: lambda x, index, axis: ops.gather(x, axis, index),
+    np.outer: lambda a, b: ops.outer(ops.reshape(a, (-1,)), ops.reshape(b, (-1,))),  # flattens
+    np.einsum: ops.einsum, np.clip: ops.clip, np.argmax: ops.argmax,
+    np.argmin: ops.argmin,
+    np.take_along_axis: lambda x, index, axis: ops.take_along_axis(x, index, axis),
     np.moveaxis: ops.moveaxis, np.shape: lambda x: x.shape, np.ndim: lambda x: x.ndim,
     np.size: lambda x: x.size, np.zeros_like: ops.zeros_like, np.ones_like: ops.ones_like,
 }

@@ -151,6 +151,13 @@ class Tape:
         event.operand_id = self._value_id(operand, "input") if isinstance(operand, Tensor) else None
         event.position = len(self.entries)
         self.events.append(event)
+        if self.tracing and isinstance(operand, np.ndarray) and operand.size > 1:
+            warnings.warn(TracerWarning(
+                f"trace: an in-place update at {graph._user_location()} writes a numpy array "
+                f"{operand.shape} computed outside the engine's ops (e.g. nn.init's random fills, "
+                "or numpy on .data); every replay writes these same values. Compute it with "
+                "autograd_core ops (or a @replayable function) if it should change"),
+                stacklevel=4)
 
     def _record_call(self, fn: Callable, args: tuple, kwargs: dict) -> None:
         event = CallEvent()

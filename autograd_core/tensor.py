@@ -17,12 +17,21 @@ _state = mode.state
 INPLACE_UPDATES = [0]
 
 
-def _resolve_dtype(dtype: Any) -> np.dtype | None:
+def _resolve_dtype(dtype: Any, name: str = "tensor") -> np.dtype | None:
+    """A numpy dtype from a dtype, a type or a name ("float32", "torch.float32"); a DTypeError
+    naming `name` (the op) for unknown names and non-numeric dtypes."""
     if dtype is None:
         return None
     if isinstance(dtype, str) and dtype.startswith("torch."):
         dtype = dtype[len("torch."):]
-    return np.dtype(dtype)
+    try:
+        resolved = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise DTypeError(f"{name}: unknown dtype {dtype!r}") from None
+    if resolved.kind not in "biufc":
+        raise DTypeError(f"{name}: unsupported dtype {resolved} (only bool, integer, floating and "
+                         "complex dtypes)")
+    return resolved
 
 
 def as_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:

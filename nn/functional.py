@@ -16,7 +16,8 @@ import autograd_core.ops as ops
 from autograd_core import Tensor, no_grad
 from autograd_core.errors import (DTypeError, IndexOutOfRangeError, InvalidArgumentError, ShapeError,
                                   UnsupportedError)
-from autograd_core.ops.nn_ops import conv_output_size
+from autograd_core.ops.nn_ops import GeneratorSource, conv_output_size, dropout_mask
+from autograd_core.tape import replayable
 
 from .init import GeneratorLike, resolve_generator
 
@@ -162,8 +163,11 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
         return x
     if p == 1.0:
         return x * np.zeros((), dtype=x.dtype)
-    keep = resolve_generator(generator).random(x.shape) >= p
-    return x * (keep * (1.0 / (1.0 - p))).astype(x.dtype)
+    if not isinstance(generator, np.random.Generator):
+        resolve_generator(generator)  # validates it now; the draw resolves it again each run
+        generator = GeneratorSource(resolve_generator, generator)
+    # the mask is a recorded op, so a traced step draws a new mask on every replay
+    return x * dropout_mask(generator, p, x.shape, x.dtype)
 
 
 # ---- linear, convolution and pooling ---------------------------------------------------------------
@@ -422,25 +426,38 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
         centered = x - mean
         variance = ops.mean(centered * centered, axis=axes, keepdims=True)
         if running_mean is not None or running_var is not None:
-            with no_grad():
-                if running_mean is not None:
-                    batch_mean = mean.data.reshape(channels)
-                    running_mean.copy_((1 - momentum) * running_mean.data + momentum * batch_mean)
-                if running_var is not None:
-                    unbiased = variance.data.reshape(channels) * (count / (count - 1))
-                    running_var.copy_((1 - momentum) * running_var.data + momentum * unbiased)
+            _update_running_stats(running_mean, running_var, mean, variance, momentum, count)
     else:
         if running_mean is None or running_var is None:
             raise InvalidArgumentError("batch_norm: running_mean and running_var are required when not "
                                        "training")
-        centered = x - np.reshape(_data(running_mean), broadcast).astype(x.dtype, copy=False)
-        variance = np.reshape(_data(running_var), broadcast).astype(x.dtype, copy=False)
+        # engine ops, not numpy on .data: a traced step reads the buffers' current values
+        centered = x - ops.astype(ops.reshape(running_mean, broadcast), x.dtype)
+        variance = ops.astype(ops.reshape(running_var, broadcast), x.dtype)
     out = centered / ops.sqrt(variance + eps)
     if weight is not None:
         out = out * ops.reshape(weight, broadcast)
     if bias is not None:
         out = out + ops.reshape(bias, broadcast)
     return out
+
+
+@replayable
+def _update_running_stats(running_mean: Tensor | None, running_var: Tensor | None, mean: Tensor,
+                          variance: Tensor, momentum: Any, count: int) -> None:
+    """running <- (1 - momentum) running + momentum batch (the unbiased variance for running_var),
+    in place. A replayable host call, so a traced training step updates the buffers on every
+    replay from that replay's batch statistics, exactly as eager does. `momentum` is a number or
+    a zero-argument callable evaluated at each call (BatchNorm's cumulative average, 1/n)."""
+    factor = momentum() if callable(momentum) else momentum
+    channels = mean.data.size
+    with no_grad():
+        if running_mean is not None:
+            batch_mean = mean.data.reshape(channels)
+            running_mean.copy_((1 - factor) * running_mean.data + factor * batch_mean)
+        if running_var is not None:
+            unbiased = variance.data.reshape(channels) * (count / (count - 1))
+            running_var.copy_((1 - factor) * running_var.data + factor * unbiased)
 
 
 def _integer_indices(indices: Any, name: str, what: str = "input") -> np.ndarray:

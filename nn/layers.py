@@ -231,12 +231,13 @@ class _BatchNorm(Module):
         if self.training and input.size // self.num_features <= 1:
             raise InvalidArgumentError(f"{owner}: expected more than 1 value per channel when training, got "
                                        f"input of shape {input.shape}")
-        factor = 0.0 if self.momentum is None else self.momentum
+        factor: Any = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             with no_grad():
                 self.num_batches_tracked += 1
             if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                # read when the running statistics are updated (on every traced replay too)
+                factor = _CumulativeFactor(self.num_batches_tracked)
         use_batch_statistics = self.training or (self.running_mean is None and self.running_var is None)
         keep_running = not self.training or self.track_running_stats
         return F.batch_norm(input, self.running_mean if keep_running else None,
@@ -246,6 +247,21 @@ class _BatchNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class _CumulativeFactor:
+    """BatchNorm's momentum=None factor 1 / num_batches_tracked, evaluated at each update."""
+
+    __slots__ = ("count",)
+
+    def __init__(self, count: Tensor) -> None:
+        self.count = count
+
+    def __call__(self) -> float:
+        return 1.0 / float(self.count.data)
+
+    def __repr__(self) -> str:
+        return "1/num_batches_tracked"
 
 
 class BatchNorm1d(_BatchNorm):

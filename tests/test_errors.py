@@ -80,7 +80,7 @@ CASES = [
     ("index_add-source", lambda: ag.index_add(T(2, 3), 0, np.array([0]), T(2, 3)), ShapeError,
      ValueError, "index_add: source must have shape (1, 3) for x (2, 3) and 1 indices, got (2, 3)"),
     ("scatter_add-rank", lambda: ag.scatter_add(T(2, 3), 0, np.zeros(3, dtype=int), T(2, 3)),
-     ShapeError, ValueError, "re:scatter_add: index \\(3,\\) must have x's rank"),
+     ShapeError, ValueError, "re:scatter_add: index has 1 dimensions but x has 2 \\(shapes \\(3,\\)"),
     ("dot-3d", lambda: ag.dot(T(2, 2, 2), T(2)), ShapeError, ValueError,
      "dot: expected 1-D or 2-D operands, got shapes (2, 2, 2) and (2,); use matmul for batches"),
     ("linear-mismatch", lambda: ag.linear(T(5, 3), T(4, 2)), ShapeError, ValueError,
@@ -129,11 +129,11 @@ CASES = [
     ("clip-no-bounds", lambda: ag.clip(T(3)), InvalidArgumentError, ValueError,
      "clip: at least one of min and max must be given"),
     ("einsum-operand-count", lambda: ag.einsum("ij,jk->ik", T(2, 3)), InvalidArgumentError,
-     ValueError, "einsum: 'ij,jk->ik' names 2 operands but 1 were given"),
+     ValueError, "einsum: equation 'ij,jk->ik': names 2 operand(s) but 1 were given"),
     ("einsum-subscripts", lambda: ag.einsum("ijk->i", T(2, 3)), InvalidArgumentError, ValueError,
-     "einsum: subscripts 'ijk' do not match an operand with 2 dimension(s)"),
+     "einsum: equation 'ijk->i': subscripts 'ijk' do not match an operand with 2 dimension(s)"),
     ("factory-negative-shape", lambda: ag.zeros(-1), InvalidArgumentError, ValueError,
-     "shape must be non-negative integers, got (-1,)"),
+     "zeros: shape must be non-negative integers, got (-1,)"),
     ("item-multi-element", lambda: T(2).item(), InvalidArgumentError, ValueError,
      "item: only a tensor with one element can be converted to a Python scalar, got shape (2,)"),
     ("float-multi-element", lambda: float(T(2, 2)), InvalidArgumentError, ValueError,
@@ -172,9 +172,6 @@ CASES = [
      "pad: only mode='constant' is differentiable here, got 'reflect'"),
     ("len-of-0d", lambda: len(T()), UnsupportedError, TypeError, "len() of a 0-d tensor"),
     ("iterate-0d", lambda: list(T()), UnsupportedError, TypeError, "iteration over a 0-d tensor"),
-    ("einsum-diagonal-gradient", lambda: ag.einsum("ii->i", T(3, 3)).sum().backward(),
-     UnsupportedError, TypeError,
-     "einsum: the gradient of a repeated index in 'ii' (a diagonal) is not supported"),
     # ---- graph
     ("non-scalar-backward", lambda: (T(2) * 2).backward(), GraphError, RuntimeError,
      "backward: grad can be implicitly created only for scalar outputs; this tensor has shape (2,): "
@@ -264,9 +261,9 @@ def test_gradcheck_error_message_names_input_element_and_values() -> None:
 @pytest.mark.parametrize("call, message", [
     (lambda: T(2, 3)[5], "getitem: index 5 is invalid for a tensor of shape (2, 3)"),
     (lambda: ag.scatter_add(T(2, 3), 0, np.full((2, 3), 5), T(2, 3)),
-     "scatter_add: index out of range for axis 0 of size 2"),
+     "scatter_add: index 5 is out of range for axis 0 of size 2"),
     (lambda: ag.index_add(T(2, 3), 0, np.array([7]), T(1, 3)),
-     "index_add: index out of range for axis 0 of size 2"),
+     "index_add: index 7 is out of range for axis 0 of size 2"),
 ], ids=["getitem", "scatter_add", "index_add"])
 def test_out_of_range_indices_raise_index_out_of_range_error(call, message) -> None:
     with pytest.raises(IndexOutOfRangeError) as info:

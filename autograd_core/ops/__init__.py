@@ -30,6 +30,17 @@ def _tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _operand(x: Any, name: str, label: str) -> Tensor:
+    """x as a Tensor; a DTypeError naming the op and the argument when it is not numeric data."""
+    if isinstance(x, Tensor):
+        return x
+    try:
+        return Tensor(x)
+    except DTypeError:
+        raise DTypeError(f"{name}: {label} must be a tensor or numeric array, got "
+                         f"{type(x).__name__}") from None
+
+
 def _axis_arg(axis, dim):
     return dim if axis is None and dim is not None else axis
 
@@ -117,15 +128,13 @@ def _nondifferentiable_op(name: str, fn: Any) -> type[Op]:
         "__doc__": f"{name}: not differentiable; recorded so traced programs recompute it."})
 
 
-_SIGN = _nondifferentiable_op("sign", np.sign)
-
-
 def sign(x: Any) -> Tensor:
-    """sign(x), not differentiable (its derivative is 0 almost everywhere)."""
-    return apply_nondifferentiable(_SIGN, (_tensor(x),))
+    """sign(x); its gradient is 0 (PyTorch's), so a loss through sign backpropagates zeros."""
+    return apply(E.Sign, (_tensor(x),))
 
 
 def square(x: Any) -> Tensor:
+    x = _tensor(x)
     return mul(x, x)
 
 
@@ -145,10 +154,34 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (PyTorch names)
-    """Limits x to [min, max]; the gradient passes where min <= x <= max."""
+    """torch.clamp: min(max(x, min), max) (so max wins where min > max). Bounds are numbers or
+    tensors/arrays that broadcast against x; tensor bounds that require grad get gradients
+    (PyTorch's rule: x gets g where min <= x <= max, min where x < min < max, max where x > max
+    or max < min)."""
+    x = _tensor(x)
     if min is None and max is None:
         raise InvalidArgumentError("clip: at least one of min and max must be given")
-    return apply(E.Clip, (_tensor(x),), {"lo": _plain(min), "hi": _plain(max)})
+    bounds = []
+    for label, bound in (("min", min), ("max", max)):
+        if bound is None or isinstance(bound, Tensor):
+            bounds.append(bound)
+            continue
+        if isinstance(bound, bool) or not isinstance(bound, (int, float, np.number, np.ndarray,
+                                                             list, tuple)):
+            raise DTypeError(f"clip: {label} must be a number or a tensor, got "
+                             f"{type(bound).__name__}")
+        bounds.append(bound if isinstance(bound, (int, float, np.number)) else Tensor(bound))
+    lo, hi = bounds
+    shapes = [x.shape] + [b.shape for b in (lo, hi) if isinstance(b, Tensor)]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ShapeError(f"clip: x {x.shape} and the bounds' shapes {shapes[1:]} cannot be "
+                         "broadcast together") from None
+    for b in (lo, hi):
+        if isinstance(b, Tensor) and b.dtype.kind not in "biuf":
+            raise DTypeError(f"clip: bounds must be real numbers, got {b.dtype}")
+    return apply(E.Clip, (x, lo, hi))
 
 
 clamp = clip
@@ -178,14 +211,18 @@ def where(condition: Any, a: Any = _NOT_GIVEN, b: Any = _NOT_GIVEN) -> Tensor | 
         raise InvalidArgumentError("where: give both a and b, or neither (where(condition))")
     if not isinstance(condition, Tensor):
         condition = np.asarray(condition)
+    if condition.dtype.kind not in "biuf":
+        raise DTypeError(f"where: condition must be a bool (or numeric) tensor, got {condition.dtype}")
     if condition.dtype != bool:
         condition = ne(condition, 0)
     return apply(E.Where, (condition, a, b))
 
 
 def astype(x: Any, dtype: Any) -> Tensor:
+    from ..tensor import _resolve_dtype
+
     x = _tensor(x)
-    dtype = np.dtype(dtype)
+    dtype = _resolve_dtype(dtype, "astype")
     if dtype == x.dtype:
         return x
     if dtype.kind not in "fc" and x.requires_grad:
@@ -238,11 +275,11 @@ _ARGMIN = _nondifferentiable_op("argmin", np.argmin)
 
 
 def logical_not(x: Any) -> Tensor:
-    return apply_nondifferentiable(_LOGICAL_NOT, (x,))
+    return apply_nondifferentiable(_LOGICAL_NOT, (_tensor(x),))
 
 
 def isfinite(x: Any) -> Tensor:
-    return apply_nondifferentiable(_ISFINITE, (x,))
+    return apply_nondifferentiable(_ISFINITE, (_tensor(x),))
 
 
 def argmax(x: Any, axis: int | None = None, keepdims: bool = False, dim: int | None = None) -> Tensor:
@@ -295,10 +332,25 @@ def _ddof(ddof, correction, unbiased):
     return ddof
 
 
+def _floating(x: Any, name: str) -> Tensor:
+    """x as a Tensor, which must be floating (PyTorch refuses integer var/std/norm/softmax)."""
+    x = _tensor(x)
+    if x.dtype.kind not in "fc":
+        raise DTypeError(f"{name}: expected a floating tensor, got {x.dtype}")
+    return x
+
+
+def _check_ddof(ddof: Any, name: str) -> None:
+    if isinstance(ddof, bool) or not isinstance(ddof, (int, float, np.integer, np.floating)):
+        raise InvalidArgumentError(f"{name}: correction (ddof) must be a number, got {ddof!r}")
+
+
 def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 1, *, dim: Any = None,
         keepdim: bool | None = None, correction: int | None = None,
         unbiased: bool | None = None) -> Tensor:
     """Variance over `axis`; ddof=1 (unbiased) by default, as in PyTorch."""
+    x = _floating(x, "var")
+    _check_ddof(_ddof(ddof, correction, unbiased), "var")
     return _reduce(R.Var, x, axis, keepdims, dim, keepdim, ddof=_ddof(ddof, correction, unbiased))
 
 
@@ -306,6 +358,8 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 1, *, dim:
         keepdim: bool | None = None, correction: int | None = None,
         unbiased: bool | None = None) -> Tensor:
     """Standard deviation over `axis`; ddof=1 by default, as in PyTorch."""
+    x = _floating(x, "std")
+    _check_ddof(_ddof(ddof, correction, unbiased), "std")
     return _reduce(R.Std, x, axis, keepdims, dim, keepdim, ddof=_ddof(ddof, correction, unbiased))
 
 
@@ -356,30 +410,42 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False, *,  
         order = np.inf
     if not isinstance(order, (int, float, np.number)) or order <= 0:
         raise InvalidArgumentError(f"norm: ord must be a positive number, inf or 'fro', got {order!r}")
+    x = _floating(x, "norm")
     return _reduce(R.Norm, x, axis, keepdims, dim, keepdim, ord=order)
 
 
 def _softmax_axis(x, axis, dim, name):
     axis = _dim_overrides(axis, dim)
     axis = -1 if axis is None else axis
+    if isinstance(axis, (tuple, list)):
+        raise InvalidArgumentError(f"{name}: dim must be one int, got {axis!r}")
     return normalize_axis(axis, x.ndim, name)[0] if x.ndim else None
 
 
 def softmax(x: Any, axis: int | None = -1, *, dim: int | None = None) -> Tensor:
     """exp(x) / sum(exp(x)) along `axis` (default last), computed stably."""
-    x = _tensor(x)
+    x = _floating(x, "softmax")
     return apply(R.Softmax, (x,), {"axis": _softmax_axis(x, axis, dim, "softmax")})
 
 
 def log_softmax(x: Any, axis: int | None = -1, *, dim: int | None = None) -> Tensor:
     """x - logsumexp(x) along `axis` (default last), computed stably."""
-    x = _tensor(x)
+    x = _floating(x, "log_softmax")
     return apply(R.LogSoftmax, (x,), {"axis": _softmax_axis(x, axis, dim, "log_softmax")})
 
 
 def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
-    """Sums a broadcast tensor back down to `shape`."""
-    return apply(R.SumTo, (_tensor(x),), {"shape": tuple(shape)})
+    """Sums a broadcast tensor back down to `shape` (x's shape must broadcast from it)."""
+    x = _tensor(x)
+    try:
+        shape = tuple(int(n) for n in shape)
+        valid = all(n >= 0 for n in shape) and np.broadcast_shapes(shape, x.shape) == x.shape
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ShapeError(f"sum_to: cannot sum a tensor of shape {x.shape} down to {shape!r} (it "
+                         "must broadcast to the tensor's shape)")
+    return apply(R.SumTo, (x,), {"shape": shape})
 
 
 # ---- shape ops ------------------------------------------------------------------------------------
@@ -442,6 +508,8 @@ def expand_dims(x: Any, axis: int) -> Tensor:
     x = _tensor(x)
     try:
         shape = np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape
+    except TypeError:
+        raise InvalidArgumentError(f"expand_dims: axis must be an int, got {axis!r}") from None
     except np.exceptions.AxisError:
         raise InvalidArgumentError(f"expand_dims: axis {axis} is out of range for a tensor with "
                                    f"{x.ndim} dimension(s)") from None
@@ -480,15 +548,32 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
     """Repeats x along broadcast axes to `shape` (a read-only view in forward)."""
-    return apply(S.BroadcastTo, (_tensor(x),), {"shape": tuple(shape)})
+    x = _tensor(x)
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    try:
+        shape = tuple(shape)
+        valid = all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape)
+    except TypeError:
+        valid = False
+    if not valid:
+        raise InvalidArgumentError(f"broadcast_to: shape must be a sequence of ints, got {shape!r}")
+    return apply(S.BroadcastTo, (x,), {"shape": tuple(int(n) for n in shape)})
 
 
 expand = broadcast_to
 
 
+def _tensor_sequence(tensors: Any, name: str) -> list:
+    if isinstance(tensors, (Tensor, np.ndarray, str)) or not hasattr(tensors, "__iter__"):
+        raise InvalidArgumentError(f"{name}: expected a sequence of tensors, got "
+                                   f"{type(tensors).__name__}")
+    return [_tensor(t) for t in tensors]
+
+
 def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Joins tensors along an existing axis; alias cat."""
-    tensors = [_tensor(t) for t in tensors]
+    tensors = _tensor_sequence(tensors, "concatenate")
     if not tensors:
         raise InvalidArgumentError("concatenate: expected a non-empty sequence of tensors")
     axis = _dim_overrides(axis, dim)
@@ -501,7 +586,7 @@ cat = concatenate
 
 def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Joins same-shape tensors along a new axis."""
-    tensors = [_tensor(t) for t in tensors]
+    tensors = _tensor_sequence(tensors, "stack")
     if not tensors:
         raise InvalidArgumentError("stack: expected a non-empty sequence of tensors")
     axis = _dim_overrides(axis, dim)
@@ -535,7 +620,14 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float =
         raise UnsupportedError(f"pad: only mode='constant' is differentiable here, got {mode!r}")
     x = _tensor(x)
     try:
-        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+        raw_widths = np.asarray(pad_width)
+    except (TypeError, ValueError):
+        raw_widths = np.asarray(None)
+    if raw_widths.dtype.kind not in "iu":
+        raise InvalidArgumentError(f"pad: pad_width must be ints ((before, after) per axis), got "
+                                   f"{pad_width!r}")
+    try:
+        widths = np.broadcast_to(raw_widths.astype(np.int64), (x.ndim, 2))
     except ValueError:
         raise ShapeError(f"pad: pad_width {pad_width!r} does not fit a tensor of shape "
                          f"{x.shape}") from None
@@ -571,54 +663,156 @@ def index_scatter(g: Any, shape: tuple, key: Any) -> Tensor:
 
 
 def _index_array(index: Any, name: str) -> np.ndarray:
+    if index is None:
+        raise InvalidArgumentError(f"{name}: missing the index argument")
     index = np.asarray(_plain(index))
     if index.dtype.kind not in "iu":
         raise DTypeError(f"{name}: index must be an integer tensor, got {index.dtype}")
     return index
 
 
-def gather(x: Any, axis: int, index: Any) -> Tensor:
-    """out[i][j] = x[index[i][j]][j] for axis 0 (torch.gather, numpy.take_along_axis)."""
-    x = _tensor(x)
-    index = _index_array(index, "gather")
-    if index.ndim != x.ndim:
-        raise ShapeError(f"gather: index has {index.ndim} dimensions but x has {x.ndim} "
+def _one_axis(axis: Any, ndim: int, name: str) -> int:
+    """One axis as a non-negative int (torch's `dim`; a 0-d tensor has the single axis 0 or -1)."""
+    if axis is None:
+        raise InvalidArgumentError(f"{name}: missing the dim argument")
+    if isinstance(axis, (tuple, list)):
+        raise InvalidArgumentError(f"{name}: dim must be one int, got {axis!r}")
+    return normalize_axis(axis, ndim, name)[0]
+
+
+def _check_index_range(index: np.ndarray, size: int, axis: int, name: str) -> None:
+    """torch's rule: every index in [0, size) (negative indices are out of range too)."""
+    if index.size and (index.min() < 0 or index.max() >= size):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise IndexOutOfRangeError(f"{name}: index {int(bad)} is out of range for axis {axis} of "
+                                   f"size {size}")
+
+
+def _check_along_axis(name: str, x: Tensor, axis: int, index: np.ndarray,
+                      src: Tensor | None = None) -> None:
+    """torch.gather / scatter_add shape rules: index has x's rank, index.size(d) <= x.size(d) for
+    d != axis (and <= src.size(d) for every d), no broadcasting."""
+    if index.ndim != x.ndim and not (index.ndim <= 1 and x.ndim <= 1):
+        raise ShapeError(f"{name}: index has {index.ndim} dimensions but x has {x.ndim} "
                          f"(shapes {index.shape} and {x.shape})")
-    return apply(S.Gather, (x,), {"axis": axis, "index": index})
+    if src is not None and index.ndim != src.ndim and not (index.ndim <= 1 and src.ndim <= 1):
+        raise ShapeError(f"{name}: index has {index.ndim} dimensions but src has {src.ndim} "
+                         f"(shapes {index.shape} and {src.shape})")
+    x_shape = x.shape if x.ndim else (1,)
+    i_shape = index.shape if index.ndim else (1,)
+    for d, n in enumerate(i_shape):
+        if d != axis and n > x_shape[d]:
+            raise ShapeError(f"{name}: index {index.shape} is larger than x {x.shape} in dimension "
+                             f"{d} (index.size(d) <= x.size(d) is required for d != dim {axis})")
+    if src is not None:
+        s_shape = src.shape if src.ndim else (1,)
+        if any(n > s for n, s in zip(i_shape, s_shape)):
+            raise ShapeError(f"{name}: index {index.shape} must fit inside src {src.shape} "
+                             "(index.size(d) <= src.size(d) for every d)")
 
 
-take_along_axis = gather
+def gather(x: Any, dim: Any = None, index: Any = None, *, sparse_grad: bool = False,
+           axis: Any = None) -> Tensor:
+    """torch.gather: out[i][j] = x[index[i][j]][j] for dim 0 (x[i][index[i][j]] for dim 1), with
+    out.shape == index.shape. index has x's rank and may be smaller than x on every axis other
+    than dim; it never broadcasts (numpy's broadcasting version is take_along_axis).
+    `sparse_grad` is accepted for PyTorch compatibility and ignored."""
+    x = _tensor(x)
+    dim = _one_axis(_axis_arg(axis, dim) if dim is None else dim, x.ndim, "gather")
+    index = _index_array(index, "gather")
+    _check_along_axis("gather", x, dim, index)
+    _check_index_range(index, x.shape[dim] if x.ndim else 1, dim, "gather")
+    if x.ndim == 0:
+        return reshape(apply(S.Gather, (reshape(x, (1,)),), {"axis": 0,
+                                                            "index": index.reshape(1)}), ())
+    return apply(S.Gather, (x,), {"axis": dim, "index": index})
 
 
-def scatter_add(x: Any, axis: int, index: Any, src: Any) -> Tensor:
-    """x with src[i][j] added at [index[i][j]][j] for axis 0, repeats accumulating
-    (torch.scatter_add(input, dim, index, src))."""
-    x, src = _tensor(x), _tensor(src)
+def take_along_axis(x: Any, indices: Any = None, axis: Any = None, *, dim: Any = None) -> Tensor:
+    """numpy.take_along_axis(arr, indices, axis): like gather, but indices and x broadcast against
+    each other on the axes other than `axis` (the gradient sums over the broadcast copies).
+    The older call order take_along_axis(x, axis, indices) is accepted too."""
+    x = _tensor(x)
+    legacy_order = isinstance(indices, (int, np.integer)) and not isinstance(indices, bool)
+    if legacy_order and axis is not None and not isinstance(axis, (int, np.integer)):
+        indices, axis = axis, indices
+    axis = _dim_overrides(axis, dim)
+    if x.ndim == 0:
+        raise ShapeError("take_along_axis: x must have at least one dimension, got shape ()")
+    axis = _one_axis(axis, x.ndim, "take_along_axis")
+    index = _index_array(indices, "take_along_axis")
+    if index.ndim != x.ndim:
+        raise ShapeError(f"take_along_axis: indices have {index.ndim} dimensions but x has "
+                         f"{x.ndim} (shapes {index.shape} and {x.shape})")
+    others_x = x.shape[:axis] + x.shape[axis + 1:]
+    others_i = index.shape[:axis] + index.shape[axis + 1:]
+    try:
+        np.broadcast_shapes(others_x, others_i)
+    except ValueError:
+        raise ShapeError(f"take_along_axis: indices {index.shape} and x {x.shape} cannot be "
+                         f"broadcast together outside axis {axis}") from None
+    size = x.shape[axis]
+    if index.size and (index.min() < -size or index.max() >= size):
+        bad = index.min() if index.min() < -size else index.max()
+        raise IndexOutOfRangeError(f"take_along_axis: index {int(bad)} is out of range for axis "
+                                   f"{axis} of size {size}")
+    # the index array itself is the attribute (not a copy), so a traced replay reads new indices
+    return apply(S.TakeAlongAxis, (x,), {"axis": axis, "index": index})
+
+
+def scatter_add(x: Any, dim: Any = None, index: Any = None, src: Any = None, *,
+                axis: Any = None) -> Tensor:
+    """torch.scatter_add(input, dim, index, src): x with src[i][j] added at [index[i][j]][j] for
+    dim 0, repeats accumulating. index has x's and src's rank, index.size(d) <= src.size(d) for
+    every d and <= x.size(d) for d != dim; only the index.shape corner of src is used."""
+    x = _tensor(x)
+    dim = _one_axis(_axis_arg(axis, dim) if dim is None else dim, x.ndim, "scatter_add")
+    if src is None:
+        raise InvalidArgumentError("scatter_add: missing the src argument")
+    src = _tensor(src)
     index = _index_array(index, "scatter_add")
-    if index.ndim != x.ndim or index.ndim != src.ndim or builtins.any(
-            i > s for i, s in zip(index.shape, src.shape)):
-        raise ShapeError(f"scatter_add: index {index.shape} must have x's rank and fit inside src; "
-                         f"x {x.shape}, src {src.shape}")
-    if index.size and (index.min() < -x.shape[axis] or index.max() >= x.shape[axis]):
-        raise IndexOutOfRangeError(f"scatter_add: index out of range for axis {axis} of size {x.shape[axis]}")
-    return apply(S.ScatterAdd, (x, src), {"axis": axis, "index": index})
+    _check_along_axis("scatter_add", x, dim, index, src)
+    _check_index_range(index, x.shape[dim] if x.ndim else 1, dim, "scatter_add")
+    if x.dtype != src.dtype and (x.dtype.kind in "fc") != (src.dtype.kind in "fc"):
+        raise DTypeError(f"scatter_add: src ({src.dtype}) and x ({x.dtype}) must both be floating "
+                         "or both be integer")
+    if x.ndim == 0:
+        flat = apply(S.ScatterAdd, (reshape(x, (1,)), reshape(src, (1,))),
+                     {"axis": 0, "index": index.reshape(1)})
+        return reshape(flat, ())
+    return apply(S.ScatterAdd, (x, src), {"axis": dim, "index": index})
 
 
-def index_add(x: Any, axis: int, index: Any, source: Any, alpha: float = 1) -> Tensor:
-    """x with source's slices added at positions `index` along `axis`, repeats accumulating
-    (torch.index_add(input, dim, index, source))."""
-    x, source = _tensor(x), _tensor(source)
+def index_add(x: Any, dim: Any = None, index: Any = None, source: Any = None, alpha: float = 1, *,
+              axis: Any = None, src: Any = None) -> Tensor:
+    """torch.index_add(input, dim, index, source, alpha=1): x with alpha * source's slices added at
+    positions `index` (1-D) along dim, repeats accumulating. source has x's shape except
+    source.size(dim) == len(index). `src=` is accepted as an alias of `source`."""
+    x = _tensor(x)
+    dim = _one_axis(_axis_arg(axis, dim) if dim is None else dim, x.ndim, "index_add")
+    if source is None:
+        source = src
+    if source is None:
+        raise InvalidArgumentError("index_add: missing the source argument")
+    source = _tensor(source)
     index = _index_array(index, "index_add")
-    if index.ndim != 1:
+    if index.ndim > 1:
         raise ShapeError(f"index_add: index must be 1-D, got shape {index.shape}")
-    axis_n = normalize_axis(axis, x.ndim, "index_add")[0]
-    expected = x.shape[:axis_n] + (len(index),) + x.shape[axis_n + 1:]
-    if source.shape != expected:
+    if index.ndim == 0:
+        index = index.reshape(1)
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)):
+        raise InvalidArgumentError(f"index_add: alpha must be a number, got {alpha!r}")
+    x_shape = x.shape if x.ndim else (1,)
+    expected = x_shape[:dim] + (len(index),) + x_shape[dim + 1:]
+    if (source.shape if source.ndim else (1,)) != expected:
         raise ShapeError(f"index_add: source must have shape {expected} for x {x.shape} and "
                          f"{len(index)} indices, got {source.shape}")
-    if index.size and (index.min() < -x.shape[axis_n] or index.max() >= x.shape[axis_n]):
-        raise IndexOutOfRangeError(f"index_add: index out of range for axis {axis} of size {x.shape[axis_n]}")
-    return apply(S.IndexAdd, (x, source), {"axis": axis_n, "index": index, "alpha": alpha})
+    _check_index_range(index, x_shape[dim], dim, "index_add")
+    if x.ndim == 0:
+        flat = apply(S.IndexAdd, (reshape(x, (1,)), reshape(source, (1,))),
+                     {"axis": 0, "index": index, "alpha": alpha})
+        return reshape(flat, ())
+    return apply(S.IndexAdd, (x, source), {"axis": dim, "index": index, "alpha": alpha})
 
 
 # ---- linear algebra -----------------------------------------------------------------------------
@@ -640,22 +834,42 @@ def dot(a: Any, b: Any) -> Tensor:
 
 
 def outer(a: Any, b: Any) -> Tensor:
-    """Outer product of two vectors: out[i, j] = a[i] * b[j]."""
+    """Outer product of two vectors: out[i, j] = a[i] * b[j] (1-D operands, as torch.outer)."""
     a, b = _tensor(a), _tensor(b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ShapeError(f"outer: expected two 1-D tensors, got shapes {a.shape} and {b.shape}")
     return mul(reshape(a, (-1, 1)), reshape(b, (1, -1)))
 
 
 def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     """x @ weight.T + bias as one op (weight of shape (out_features, in_features), as PyTorch)."""
-    x = _tensor(x)
-    inputs = (x, weight) if bias is None else (x, weight, bias)
+    x, weight = _operand(x, "linear", "input"), _operand(weight, "linear", "weight")
+    if bias is not None:
+        bias = _operand(bias, "linear", "bias")
+    if weight.ndim not in (1, 2):
+        raise ShapeError(f"linear: weight must be 1-D or 2-D (out_features, in_features), got "
+                         f"shape {weight.shape}")
+    if weight.ndim == 1:  # torch: a 1-D weight maps the last axis to a scalar (it is dropped)
+        if bias is not None and _tensor(bias).size != 1:
+            raise ShapeError(f"linear: a 1-D weight takes a bias with one element, got shape "
+                             f"{_tensor(bias).shape}")
+        out = linear(x, reshape(weight, (1, -1)), None if bias is None else reshape(bias, (1,)))
+        return reshape(out, out.shape[:-1])
+    inputs = (x, weight) if bias is None else (x, weight, _tensor(bias))
     return apply(L.Linear, inputs)
 
 
 def einsum(subscripts: str, *operands: Any) -> Tensor:
-    """numpy.einsum, differentiable in every operand (no repeated index within one operand)."""
+    """numpy/torch einsum, differentiable in every operand to any order: explicit or implicit
+    output, '...' broadcasting, repeated letters (traces "ii", diagonals "ii->i", "iij->j").
+    Operands are given one by one or as one list: einsum(eq, a, b) or einsum(eq, [a, b])."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
     operands = tuple(_tensor(op) for op in operands)
-    L.parse_einsum(subscripts, [op.ndim for op in operands])
+    if not operands:
+        raise InvalidArgumentError(f"einsum: equation {subscripts!r}: expected at least one operand")
+    inputs, _ = L.parse_einsum(subscripts, [op.ndim for op in operands])
+    L.einsum_sizes(subscripts, inputs, [op.shape for op in operands])
     return apply(L.Einsum, operands, {"subscripts": subscripts})
 
 

@@ -253,6 +253,17 @@ class Abs(Op):
         return (g * xp.sign(x),)
 
 
+class Sign(Op):
+    """sign(x): its derivative is 0 everywhere it exists, so backward sends a zero gradient (as
+    PyTorch does) instead of refusing a loss that uses sign."""
+    name = "sign"
+    saved_inputs = ()
+    forward = staticmethod(np.sign)
+
+    def vjp(xp, needs, g, out, x):
+        return (xp.zeros_like(g),)
+
+
 # ---- activations ---------------------------------------------------------------------------
 
 class Sigmoid(Op):
@@ -335,20 +346,39 @@ class Softplus(Op):
 # ---- selection -----------------------------------------------------------------------------
 
 class Clip(Op):
-    """clip(x, lo, hi); the gradient passes where lo <= x <= hi (inclusive, like torch.clamp)."""
+    """torch.clamp: min(max(x, lo), hi), so where lo > hi the result is hi. lo and hi are None,
+    numbers, or (broadcasting) arrays/Tensors, which are then inputs 1 and 2 of the op and get
+    gradients. PyTorch's rule: x gets g where lo <= x <= hi (ties go to x), lo where x < lo < hi,
+    hi where x > hi or hi < lo."""
     name = "clip"
-    saved_inputs = (0,)
+    saved_inputs = (0, 1, 2)
+    explain_error = _broadcast_error("clip")
 
     def forward(x, lo, hi):
-        return np.clip(x, lo, hi)
+        out = x
+        if lo is not None:
+            out = np.maximum(out, lo)
+        if hi is not None:
+            out = np.minimum(out, hi)
+        if out is x:
+            out = np.array(x, copy=True)
+        return out
 
     def vjp(xp, needs, g, out, x, lo, hi):
-        inside = True
-        if lo is not None:
-            inside = x >= lo
-        if hi is not None:
-            inside = inside & (x <= hi) if lo is not None else x <= hi
-        return (g * inside,)
+        x, lo_v, hi_v = _raw(x), _raw(lo), _raw(hi)
+        if lo is not None and hi is not None:
+            pass_x = (x >= lo_v) & (x <= hi_v)
+            pass_lo = (x < lo_v) & (lo_v < hi_v)
+            pass_hi = (x > hi_v) | (hi_v < lo_v)
+        elif lo is not None:
+            pass_x, pass_lo, pass_hi = x >= lo_v, x < lo_v, None
+        else:
+            pass_x, pass_lo, pass_hi = x <= hi_v, None, x > hi_v
+        zero = xp.zeros_like(g)
+        grads = [xp.where(pass_x, g, zero) if needs[0] else None]
+        grads.append(xp.where(pass_lo, g, zero) if len(needs) > 1 and needs[1] else None)
+        grads.append(xp.where(pass_hi, g, zero) if len(needs) > 2 and needs[2] else None)
+        return tuple(grads)
 
 
 class Maximum(Op):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 
@@ -90,79 +91,161 @@ class Linear(Op):
         return grad_x, grad_w, grad_b
 
 
-def parse_einsum(subscripts: str, ndims: list[int]) -> tuple[list[str], str]:
-    """Explicit input and output subscripts for an einsum spec (implicit output: the sorted
-    letters that appear once); '...' is supported by mapping it to unused capital letters."""
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _einsum_error(subscripts: str, message: str, error: type | None = None) -> Exception:
     from ..errors import InvalidArgumentError
 
+    return (error or InvalidArgumentError)(f"einsum: equation {subscripts!r}: {message}")
+
+
+def parse_einsum(subscripts: Any, ndims: list[int]) -> tuple[list[str], str]:
+    """Explicit input and output subscripts for an einsum equation (implicit output: the sorted
+    letters that appear exactly once, after the ellipsis dims). '...' becomes unused capital
+    letters, right-aligned per operand as broadcasting aligns dims. Raises InvalidArgumentError
+    naming the equation for anything malformed (several '->', bad characters, operand counts,
+    subscripts that do not match an operand's rank, output letters not in any input)."""
+    if not isinstance(subscripts, str):
+        from ..errors import DTypeError
+
+        raise DTypeError(f"einsum: the equation must be a str, got {type(subscripts).__name__}")
     spec = subscripts.replace(" ", "")
+    if spec.count("->") > 1:
+        raise _einsum_error(subscripts, "more than one '->'")
     if "->" in spec:
         lhs, output = spec.split("->")
     else:
         lhs, output = spec, None
     inputs = lhs.split(",")
     if len(inputs) != len(ndims):
-        raise InvalidArgumentError(f"einsum: '{subscripts}' names {len(inputs)} operands but "
-                                   f"{len(ndims)} were given")
-    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in spec]
+        raise _einsum_error(subscripts, f"names {len(inputs)} operand(s) but {len(ndims)} "
+                                        "were given")
+    for part in inputs + ([output] if output is not None else []):
+        if part.count("...") > 1 or not re.fullmatch(r"[a-zA-Z]*", part.replace("...", "", 1)):
+            raise _einsum_error(subscripts, f"invalid subscripts {part!r} (letters a-z, A-Z and "
+                                            "at most one '...' per operand)")
+    free = [c for c in _LETTERS[26:] if c not in spec]
     ellipsis_rank = max((n - len(s.replace("...", "")) for s, n in zip(inputs, ndims)
                          if "..." in s), default=0)
+    if ellipsis_rank > len(free):
+        raise _einsum_error(subscripts, "too many dimensions under '...'")
     batch = "".join(free[:ellipsis_rank])
     expanded = []
     for s, n in zip(inputs, ndims):
         if "..." in s:
             own = n - len(s.replace("...", ""))
+            if own < 0:
+                raise _einsum_error(subscripts, f"subscripts {s!r} have more letters than the "
+                                                f"operand's {n} dimension(s)")
             s = s.replace("...", batch[ellipsis_rank - own:])
-        if not re.fullmatch(r"[a-zA-Z]*", s) or len(s) != n:
-            raise InvalidArgumentError(f"einsum: subscripts '{s}' do not match an operand with "
-                                       f"{n} dimension(s)")
+        if len(s) != n:
+            raise _einsum_error(subscripts, f"subscripts {s!r} do not match an operand with {n} "
+                                            "dimension(s)")
         expanded.append(s)
+    letters = "".join(expanded)
     if output is None:
-        letters = "".join(expanded)
         output = batch + "".join(sorted(c for c in set(letters) if letters.count(c) == 1
                                         and c not in batch))
     else:
+        # without '...' in the output the broadcast dims are summed away (PyTorch; numpy refuses)
         output = output.replace("...", batch)
+        for c in output:
+            if c not in letters:
+                raise _einsum_error(subscripts, f"output letter {c!r} does not appear in the "
+                                                "inputs")
+        if len(set(output)) != len(output):
+            raise _einsum_error(subscripts, "an output letter is repeated")
     return expanded, output
 
 
+def einsum_sizes(subscripts: str, inputs: list[str], shapes: list[tuple]) -> dict:
+    """Letter -> size. A letter repeated inside one operand must have one size there; across
+    operands a size of 1 broadcasts (PyTorch's rule), other mismatches raise ShapeError."""
+    from ..errors import ShapeError
+
+    sizes: dict = {}
+    for s, shape in zip(inputs, shapes):
+        own: dict = {}
+        for c, n in zip(s, shape):
+            if own.setdefault(c, n) != n:
+                raise _einsum_error(subscripts, f"letter {c!r} is repeated in subscripts {s!r} "
+                                                f"with different sizes {own[c]} and {n}",
+                                    ShapeError)
+        for c, n in own.items():
+            known = sizes.get(c)
+            if known is None or known == 1:
+                sizes[c] = n
+            elif n != known and n != 1:
+                raise _einsum_error(subscripts, f"letter {c!r} has size {known} in one operand "
+                                                f"and {n} in another (operand shapes "
+                                                f"{[tuple(x) for x in shapes]})", ShapeError)
+    return sizes
+
+
+def einsum_spec(subscripts: str, shapes: list[tuple]) -> str:
+    """The equation with '...' expanded and the output written out (what forward runs)."""
+    inputs, output = parse_einsum(subscripts, [len(s) for s in shapes])
+    return ",".join(inputs) + "->" + output
+
+
+def _einsum_vjp_one(xp, g, operands: tuple, i: int, inputs: list, output: str, sizes: dict):
+    """d out / d operand i contracted with g, as einsums of g and the other operands:
+    letters of operand i that no other subscript has are restored by broadcasting, a letter
+    repeated in operand i (a diagonal, "ii->i") is put back on the diagonal through identity
+    matrices, and dims where operand i has size 1 under '...' are summed by backward."""
+    target = inputs[i]
+    unique = "".join(dict.fromkeys(target))
+    others = []
+    for j, (s, op) in enumerate(zip(inputs, operands)):
+        if j == i:
+            continue
+        full = tuple(sizes[c] for c in s)
+        if tuple(op.shape) != full:
+            op = xp.broadcast_to(op, full)
+        others.append((s, op))
+    available = set(output).union(*[set(s) for s, _ in others])
+    kept = "".join(c for c in unique if c in available)
+    spec = ",".join([output] + [s for s, _ in others]) + "->" + kept
+    grad = xp.einsum(spec, g, *[op for _, op in others])
+    if kept != unique:
+        shape = tuple(sizes[c] if c in kept else 1 for c in unique)
+        order = [kept.index(c) for c in unique if c in kept]
+        grad = xp.reshape(xp.transpose(grad, tuple(order)), shape)
+        grad = xp.broadcast_to(grad, tuple(sizes[c] for c in unique))
+    if unique == target:
+        return grad
+    used = set("".join(inputs) + output)
+    spare = [c for c in _LETTERS if c not in used]
+    renamed, eyes, seen = [], [], set()
+    for c in target:
+        if c in seen:
+            fresh = spare.pop()
+            renamed.append(fresh)
+            eyes.append(c + fresh)
+        else:
+            seen.add(c)
+            renamed.append(c)
+    spec = ",".join([unique] + eyes) + "->" + "".join(renamed)
+    identities = [np.eye(sizes[pair[0]], dtype=np.asarray(_raw(g)).dtype) for pair in eyes]
+    return xp.einsum(spec, grad, *identities)
+
+
+def _raw(value):
+    return value.data if hasattr(value, "grad_fn") else value
+
+
 class Einsum(Op):
-    """numpy.einsum; the gradient of operand i is an einsum of g with the other operands.
-    Letters summed away inside operand i alone are restored by broadcasting."""
+    """numpy.einsum (explicit or implicit output, '...' broadcasting, repeated letters such as
+    traces and diagonals); the gradient of operand i is an einsum of g with the other operands
+    (see _einsum_vjp_one), so it is differentiable to any order."""
     name = "einsum"
 
     def forward(*operands, subscripts):
-        return np.einsum(subscripts, *operands)
+        return np.einsum(einsum_spec(subscripts, [op.shape for op in operands]), *operands)
 
     def vjp(xp, needs, g, out, *operands, subscripts):
         inputs, output = parse_einsum(subscripts, [op.ndim for op in operands])
-        grads = []
-        for i, need in enumerate(needs):
-            if not need:
-                grads.append(None)
-                continue
-            target = inputs[i]
-            if len(set(target)) != len(target):
-                from ..errors import UnsupportedError
-
-                raise UnsupportedError(f"einsum: the gradient of a repeated index in '{target}' "
-                                       "(a diagonal) is not supported")
-            others = [(s, op) for j, (s, op) in enumerate(zip(inputs, operands)) if j != i]
-            available = set(output).union(*[set(s) for s, _ in others])
-            kept = "".join(c for c in target if c in available)
-            spec = ",".join([output] + [s for s, _ in others]) + "->" + kept
-            grad = xp.einsum(spec, g, *[op for _, op in others])
-            if kept != target:
-                shape = tuple(operands[i].shape[target.index(c)] if c in kept else 1
-                              for c in target)
-                order = [kept.index(c) for c in target if c in kept]
-                grad = xp.reshape(xp.transpose(grad, tuple(order)), shape)
-                grad = xp.broadcast_to(grad, operands[i].shape)
-            grads.append(grad)
-        return tuple(grads)
-
-
-# ==== issue 10 (newops10b): cdist ================================================================
 
 #: Elements of the (rows, R, M) difference block cdist's forward builds at a time (memory bound).
 CDIST_BLOCK = 1 << 20
@@ -197,3 +280,10 @@ class Cdist(Op):
             grad_x2 = x2 * xp.swapaxes(xp.sum(w, -2, True), -1, -2) - \
                 xp.matmul(xp.swapaxes(w, -1, -2), x1)
         return grad_x1, grad_x2
+=======
+        sizes = einsum_sizes(subscripts, inputs, [op.shape for op in operands])
+        return tuple(_einsum_vjp_one(xp, g, operands, i, inputs, output, sizes) if need else None
+                     for i, need in enumerate(needs))
+
+
+# ==== issue 10 (newops10b): cdist =========================================================

@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Op, apply, array_namespace
+from ..errors import InvalidArgumentError, ShapeError
+from ..graph import Op, apply, apply_nondifferentiable, array_namespace
 from ..tensor import Tensor
 
 
@@ -39,6 +40,10 @@ def _log_softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
 def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
     """Output length of a sliding window along one axis (PyTorch's floor formula)."""
+    if stride <= 0 or kernel <= 0 or dilation <= 0 or padding < 0:
+        raise InvalidArgumentError(f"conv_output_size: kernel ({kernel}), stride ({stride}) and "
+                                   f"dilation ({dilation}) must be positive and padding "
+                                   f"({padding}) non-negative")
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
@@ -101,20 +106,67 @@ class Col2Im(Op):
         return (xp.im2col(g, kernel_size, stride, padding, dilation),)
 
 
+def _window_args(name: str, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> dict:
+    """The (h, w) pairs of a sliding window, validated: ints, kernel/stride/dilation >= 1,
+    padding >= 0 (an int is used for both axes)."""
+    attrs = {}
+    for label, value, low in (("kernel_size", kernel_size, 1), ("stride", stride, 1),
+                              ("padding", padding, 0), ("dilation", dilation, 1)):
+        pair = (value, value) if isinstance(value, (int, np.integer)) else value
+        try:
+            pair = tuple(pair)
+        except TypeError:
+            pair = ()
+        if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer))
+                                 for v in pair):
+            raise InvalidArgumentError(f"{name}: {label} must be an int or a pair of ints, got "
+                                       f"{value!r}")
+        if min(pair) < low:
+            raise InvalidArgumentError(f"{name}: {label} must be >= {low}, got {value!r}")
+        attrs[label] = tuple(int(v) for v in pair)
+    return attrs
+
+
+def _check_windows(name: str, spatial: tuple, attrs: dict) -> tuple:
+    size = tuple(conv_output_size(spatial[axis], attrs["kernel_size"][axis], attrs["stride"][axis],
+                                  attrs["padding"][axis], attrs["dilation"][axis])
+                 for axis in range(2))
+    if min(size) <= 0:
+        raise ShapeError(f"{name}: spatial size {tuple(spatial)} is too small for "
+                         f"kernel_size={attrs['kernel_size']}, dilation={attrs['dilation']}, "
+                         f"padding={attrs['padding']} (output size would be {size})")
+    return size
+
+
 def im2col(x: Any, kernel_size: tuple, stride: tuple = (1, 1), padding: tuple = (0, 0),
            dilation: tuple = (1, 1)) -> Tensor:
     """(N, C, H, W) -> (N, C*kh*kw, L) patches as columns (all arguments are (h, w) pairs)."""
-    attrs = {"kernel_size": tuple(kernel_size), "stride": tuple(stride), "padding": tuple(padding),
-             "dilation": tuple(dilation)}
-    return apply(Im2Col, (_as_tensor(x),), attrs)
+    x = _as_tensor(x)
+    attrs = _window_args("im2col", kernel_size, stride, padding, dilation)
+    if x.ndim != 4:
+        raise ShapeError(f"im2col: expected a 4-D (N, C, H, W) input, got shape {x.shape}")
+    _check_windows("im2col", x.shape[2:], attrs)
+    return apply(Im2Col, (x,), attrs)
 
 
 def col2im(cols: Any, output_size: tuple, kernel_size: tuple, stride: tuple = (1, 1),
            padding: tuple = (0, 0), dilation: tuple = (1, 1)) -> Tensor:
     """(N, C*kh*kw, L) -> (N, C, H, W) with overlapping patches summed (the adjoint of im2col)."""
-    attrs = {"output_size": tuple(int(n) for n in output_size), "kernel_size": tuple(kernel_size),
-             "stride": tuple(stride), "padding": tuple(padding), "dilation": tuple(dilation)}
-    return apply(Col2Im, (_as_tensor(cols),), attrs)
+    cols = _as_tensor(cols)
+    attrs = _window_args("col2im", kernel_size, stride, padding, dilation)
+    try:
+        size = tuple(int(n) for n in output_size)
+    except (TypeError, ValueError):
+        size = ()
+    if len(size) != 2 or min(size) < 0:
+        raise InvalidArgumentError(f"col2im: output_size must be two non-negative ints, got "
+                                   f"{output_size!r}")
+    blocks = _check_windows("col2im", size, attrs)
+    kh, kw = attrs["kernel_size"]
+    if cols.ndim != 3 or cols.shape[1] % (kh * kw) or cols.shape[2] != blocks[0] * blocks[1]:
+        raise ShapeError(f"col2im: expected columns of shape (N, C*{kh}*{kw}, {blocks[0] * blocks[1]})"
+                         f" for output_size {size}, got {cols.shape}")
+    return apply(Col2Im, (cols,), {"output_size": size, **attrs})
 
 
 # ---- softmax cross entropy --------------------------------------------------------------------
@@ -153,6 +205,11 @@ class SoftmaxCrossEntropy(Op):
 def softmax_cross_entropy(logits: Any, coefficients: Any, divisor: float = 1.0,
                           reduce: bool = True) -> Tensor:
     """Fused -sum(A * log_softmax(logits, 1)) for logits (M, C) and coefficients A (M, C)."""
+    logits = _as_tensor(logits)
+    shape = np.shape(coefficients.data if isinstance(coefficients, Tensor) else coefficients)
+    if logits.ndim != 2 or shape != logits.shape:
+        raise ShapeError(f"softmax_cross_entropy: expected logits (M, C) and coefficients of the "
+                         f"same shape, got {logits.shape} and {shape}")
     return apply(SoftmaxCrossEntropy, (_as_tensor(logits), coefficients),
                  {"divisor": float(divisor), "reduce": bool(reduce)})
 
@@ -271,6 +328,72 @@ class EmbeddingLookup(Op):
 def embedding_lookup(weight: Any, indices: np.ndarray, padding_idx: int | None = None) -> Tensor:
     """Rows of weight (V, D) at integer indices (any shape) -> (*indices.shape, D)."""
     return apply(EmbeddingLookup, (_as_tensor(weight),), {"indices": indices, "padding_idx": padding_idx})
+
+
+# ---- random draws (recorded ops, so trace re-draws them on every replay) ------------------------
+
+class GeneratorSource:
+    """Where a recorded random draw takes its numpy Generator each time it runs: `resolve(spec)`
+    is called at every run (eager or replayed), so the default generator in force at that time,
+    a fresh Generator from an int seed, or a given Generator object (its state advancing) are used
+    exactly as an eager call would use them."""
+
+    __slots__ = ("resolve", "spec")
+
+    def __init__(self, resolve: Any, spec: Any) -> None:
+        self.resolve = resolve
+        self.spec = spec
+
+    def __call__(self) -> np.random.Generator:
+        return self.resolve(self.spec)
+
+    def __repr__(self) -> str:
+        return "default generator" if self.spec is None else f"generator({self.spec!r})"
+
+
+def _generator_of(source: Any) -> np.random.Generator:
+    return source if isinstance(source, np.random.Generator) else source()
+
+
+class RandomDraw(Op):
+    """`generator.<method>(size=shape, **params)` cast to dtype (rand: "random", randn:
+    "standard_normal"): an op with no inputs, so a Tape records it and a traced program draws
+    again on every replay instead of freezing the first draw."""
+    name = "random"
+    differentiable = False
+
+    def forward(generator, method, shape, dtype, params):
+        return getattr(_generator_of(generator), method)(size=shape, **dict(params)).astype(dtype)
+
+
+class DropoutMask(Op):
+    """The inverted-dropout mask: (U[0, 1) >= p) / (1 - p) as dtype, U drawn from the generator
+    on every run (eager or replayed), shape `shape`."""
+    name = "dropout_mask"
+    differentiable = False
+
+    def forward(generator, p, shape, dtype):
+        keep = _generator_of(generator).random(shape) >= p
+        return (keep * (1.0 / (1.0 - p))).astype(dtype)
+
+
+def random_draw(generator: Any, method: str, shape: tuple, dtype: Any, **params: Any) -> Tensor:
+    """A tensor of random draws (see RandomDraw); `generator` is a Generator or a GeneratorSource."""
+    if not isinstance(method, str) or method.startswith("_") or not callable(
+            getattr(np.random.Generator, method, None)):
+        raise InvalidArgumentError(f"random_draw: {method!r} is not a numpy Generator method")
+    return apply_nondifferentiable(RandomDraw, (), {
+        "generator": generator, "method": method, "shape": tuple(shape), "dtype": np.dtype(dtype),
+        "params": tuple(sorted(params.items()))})
+
+
+def dropout_mask(generator: Any, p: float, shape: tuple, dtype: Any) -> Tensor:
+    """The inverted-dropout mask of `shape` (see DropoutMask); multiply the input by it."""
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
+        raise InvalidArgumentError(f"dropout_mask: p must be in [0, 1), got {p!r}")
+    return apply_nondifferentiable(DropoutMask, (), {"generator": generator, "p": float(p),
+                                                     "shape": tuple(shape),
+                                                     "dtype": np.dtype(dtype)})
 
 
 array_namespace.im2col = im2col_array

@@ -6,6 +6,8 @@ first put the reduced axes back (`restore_reduced`), then broadcast against the 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..errors import InvalidArgumentError
@@ -84,34 +86,71 @@ class Mean(Op):
         return (xp.broadcast_to(restore_reduced(xp, g, x.shape, axis, keepdims) / count, x.shape),)
 
 
+def _var_backward(xp, g, x, axis, ddof):
+    """PyTorch's var_backward for a gradient g already broadcastable against x: 2 (x - mean) g /
+    (N - ddof). With N - ddof <= 0 over all elements it is g * (nan where x == mean, else inf),
+    as PyTorch returns; over an axis the plain formula (inf/nan at N == ddof, finite below)."""
+    count = reduced_count(x.shape, axis)
+    dof = count - ddof
+    centered = x - xp.mean(x, axis=axis, keepdims=True)
+    if dof > 0:
+        return g * centered * (2.0 / dof)
+    data = _raw(x)
+    if axis is None or data.ndim == 0:
+        flags = np.where(data == data.mean(), np.nan, np.inf) if data.size else data
+        return g * flags
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = 2.0 / dof if dof else np.inf
+        return g * (centered * factor)
+
+
+def _raw(value):
+    return value.data if hasattr(value, "grad_fn") else value
+
+
+def _spread(fn, x, axis, keepdims: bool, ddof):
+    """np.var / np.std; with N - ddof <= 0 PyTorch's inf/nan and one warning like PyTorch's
+    ("degrees of freedom is <= 0"), instead of numpy's several."""
+    if reduced_count(x.shape, axis) - ddof > 0:
+        return fn(x, axis=axis, keepdims=keepdims, ddof=ddof)
+    warnings.warn(f"{fn.__name__}: degrees of freedom is <= 0 (correction {ddof} for "
+                  f"{reduced_count(x.shape, axis)} element(s)); the result is inf or nan",
+                  RuntimeWarning, stacklevel=6)
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return fn(x, axis=axis, keepdims=keepdims, ddof=ddof)
+
+
 class Var(Op):
-    """Variance with `ddof` (1 = unbiased, PyTorch's default); d/dx = 2 (x - mean) / (N - ddof)."""
+    """Variance with `ddof` (1 = unbiased, PyTorch's default); d/dx = 2 (x - mean) / (N - ddof).
+    N - ddof <= 0 gives PyTorch's forward (inf, or nan for a constant/empty slice) and backward."""
     name = "var"
     saved_inputs = (0,)
 
     def forward(x, axis, keepdims, ddof):
-        return np.var(x, axis=axis, keepdims=keepdims, ddof=ddof)
+        return _spread(np.var, x, axis, keepdims, ddof)
 
     def vjp(xp, needs, g, out, x, axis, keepdims, ddof):
-        count = reduced_count(x.shape, axis)
-        centered = x - xp.mean(x, axis=axis, keepdims=True)
-        return (restore_reduced(xp, g, x.shape, axis, keepdims) * centered * (2.0 / (count - ddof)),)
+        return (_var_backward(xp, restore_reduced(xp, g, x.shape, axis, keepdims), x, axis, ddof),)
 
 
 class Std(Op):
-    """Standard deviation with `ddof`; d/dx = (x - mean) / ((N - ddof) std)."""
+    """Standard deviation with `ddof`; d/dx = (x - mean) / ((N - ddof) std), and 0 where the std
+    is 0 (a constant slice), as PyTorch does: var's gradient with g / (2 std) masked to 0 there."""
     name = "std"
     saved_inputs = (0,)
     save_output = True
 
     def forward(x, axis, keepdims, ddof):
-        return np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
+        return _spread(np.std, x, axis, keepdims, ddof)
 
     def vjp(xp, needs, g, out, x, axis, keepdims, ddof):
-        count = reduced_count(x.shape, axis)
-        centered = x - xp.mean(x, axis=axis, keepdims=True)
-        scale = restore_reduced(xp, g / out, x.shape, axis, keepdims)
-        return (scale * centered / (count - ddof),)
+        is_zero = _raw(out) == 0
+        safe = xp.where(is_zero, xp.ones_like(out), out)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scaled = xp.where(is_zero, xp.zeros_like(g * safe), g / (safe * 2))
+        scaled = restore_reduced(xp, scaled, x.shape, axis, keepdims)
+        return (_var_backward(xp, scaled, x, axis, ddof),)
 
 
 class _Extremum(Op):
@@ -172,6 +211,12 @@ def _product_of_others(xp, x, axis: int):
 
 
 def _stable_logsumexp(x: np.ndarray, axis, keepdims: bool) -> np.ndarray:
+    """log(sum(exp(x))) with the max subtracted first; -inf over an empty reduction (PyTorch)."""
+    if x.size == 0:
+        with np.errstate(divide="ignore"):
+            result = np.log(np.exp(x).sum(axis=axis, keepdims=True))
+        return result if keepdims else (result.reshape(()) if axis is None else
+                                        result.squeeze(axis=axis))
     shift = x.max(axis=axis, keepdims=True)
     if not np.isfinite(shift).all():
         shift = np.where(np.isfinite(shift), shift, 0)
@@ -202,6 +247,8 @@ class Softmax(Op):
     save_output = True
 
     def forward(x, axis):
+        if x.size == 0:  # an empty axis (or an empty batch): an empty result, as in PyTorch
+            return np.exp(x)
         shifted = x - np.max(x, axis=axis, keepdims=True)
         e = np.exp(shifted)
         return e / np.sum(e, axis=axis, keepdims=True)
@@ -249,12 +296,15 @@ class Norm(Op):
             return (g * xp.sign(x) * winners / count,)
         if ord == 1:
             return (g * xp.sign(x),)
-        is_zero = out == 0
+        is_zero = _raw(out) == 0
         safe_out = xp.where(is_zero, xp.ones_like(out), out)
         if ord == 2:
             return (xp.where(is_zero, xp.zeros_like(x * g), g * x / safe_out),)
-        ratio = xp.abs(x) / safe_out
-        return (xp.where(is_zero, xp.zeros_like(x * g), g * xp.sign(x) * ratio ** (ord - 1)),)
+        nonzero_x = _raw(x) != 0
+        safe_x = xp.where(nonzero_x, x, xp.ones_like(x))
+        ratio = xp.abs(safe_x) / safe_out
+        grad = g * xp.sign(x) * ratio ** (ord - 1)
+        return (xp.where(is_zero | ~nonzero_x, xp.zeros_like(grad), grad),)
 
 
 array_namespace.normalize_axis = normalize_axis

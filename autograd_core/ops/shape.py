@@ -170,35 +170,61 @@ class IndexScatter(Op):
         return (g[key],)
 
 
-def _along_axis_index(index: np.ndarray, axis: int, ndim: int) -> tuple:
-    """The full advanced index that addresses out[..., index[i, j, ...], ...] along `axis`."""
+def along_axis_key(index: np.ndarray, axis: int) -> tuple:
+    """The advanced index that reads x[..., index[i, j, ...], ...] along `axis` for every position
+    of `index` (torch.gather's addressing): the positions' own coordinates on the other axes, the
+    index values on `axis`. The result of x[key] has exactly index.shape (no broadcasting)."""
     grids = list(np.indices(index.shape, sparse=True))
     grids[axis] = index
-    return tuple(grids[:ndim])
+    return tuple(grids)
 
 
 class Gather(Op):
-    """out[i][j] = x[index[i][j]][j] for axis 0 (torch.gather / np.take_along_axis)."""
+    """torch.gather: out[i][j] = x[index[i][j]][j] for axis 0, out.shape == index.shape; index may
+    be smaller than x on every axis (validated by ops.gather). vjp scatters g back (index_scatter,
+    repeats accumulating), so its gradient is that of its own forward."""
     name = "gather"
+    saved_inputs = ()
+
+    def forward(x, axis, index):
+        return x[along_axis_key(index, axis)]
+
+    def vjp(xp, needs, g, out, x, axis, index):
+        return (xp.index_scatter(g, x.shape, along_axis_key(index, axis)),)
+
+
+class TakeAlongAxis(Op):
+    """numpy.take_along_axis: index and x broadcast against each other on the axes other than
+    `axis`. vjp scatters g into x broadcast to the common shape; backward then sums the stretched
+    axes back to x's shape, so the gradient is that of this forward (broadcasting included)."""
+    name = "take_along_axis"
     saved_inputs = ()
 
     def forward(x, axis, index):
         return np.take_along_axis(x, index, axis=axis)
 
     def vjp(xp, needs, g, out, x, axis, index):
-        return (xp.scatter_add(np.zeros(x.shape, dtype=g.dtype), axis, index, g),)
+        shape = list(g.shape)
+        shape[axis] = x.shape[axis]
+        index = np.broadcast_to(index, g.shape)
+        return (xp.index_scatter(g, tuple(shape), along_axis_key(index, axis)),)
+
+
+def _corner(shape: tuple) -> tuple:
+    return tuple(slice(0, n) for n in shape)
 
 
 class ScatterAdd(Op):
-    """out = x with src[i][j] added at out[index[i][j]][j] (axis 0), repeats accumulating
-    (torch.scatter_add); d/dx = g, d/dsrc = gather(g, axis, index)."""
+    """torch.scatter_add: out = x with src[i][j] added at out[index[i][j]][j] (axis 0), repeats
+    accumulating. Only the index.shape corner of src is read (index may be smaller than src and,
+    off `axis`, than x). d/dx = g; d/dsrc = g gathered at the index positions in the corner, 0
+    elsewhere."""
     name = "scatter_add"
     saved_inputs = ()
 
     def forward(x, src, axis, index):
         out = np.array(x, copy=True)
-        np.add.at(out, _along_axis_index(index, axis % out.ndim, out.ndim),
-                  src[tuple(slice(0, n) for n in index.shape)])
+        np.add.at(out, along_axis_key(index, axis), src[_corner(index.shape)])
         return out
 
     def vjp(xp, needs, g, out, x, src, axis, index):
@@ -211,21 +237,21 @@ class ScatterAdd(Op):
 
 
 class IndexAdd(Op):
-    """out = x with source added at the positions `index` along `axis` (torch.index_add),
-    repeated indices accumulating; d/dsource = g taken at those positions."""
+    """torch.index_add: out = x with alpha * source added at the positions `index` along `axis`,
+    repeated indices accumulating; d/dx = g, d/dsource = alpha * g taken at those positions."""
     name = "index_add"
     saved_inputs = ()
 
     def forward(x, source, axis, index, alpha):
         out = np.array(x, copy=True)
-        key = (slice(None),) * (axis % out.ndim) + (index,)
+        key = (slice(None),) * axis + (index,)
         np.add.at(out, key, source * alpha if alpha != 1 else source)
         return out
 
     def vjp(xp, needs, g, out, x, source, axis, index, alpha):
         grad_source = None
         if needs[1]:
-            grad_source = g[(slice(None),) * (axis % g.ndim) + (index,)]
+            grad_source = g[(slice(None),) * axis + (index,)]
             if alpha != 1:
                 grad_source = grad_source * alpha
         return g, grad_source
@@ -236,7 +262,7 @@ def _scatter_add_array(x, axis, index, src):
 
 
 def _gather_array(x, axis, index):
-    return np.take_along_axis(x, index, axis=axis)
+    return x[along_axis_key(index, axis)]
 
 
 def _pad_array(x, pad_width):
