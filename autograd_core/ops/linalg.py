@@ -246,6 +246,12 @@ class Einsum(Op):
 
     def vjp(xp, needs, g, out, *operands, subscripts):
         inputs, output = parse_einsum(subscripts, [op.ndim for op in operands])
+        sizes = einsum_sizes(subscripts, inputs, [op.shape for op in operands])
+        return tuple(_einsum_vjp_one(xp, g, operands, i, inputs, output, sizes) if need else None
+                     for i, need in enumerate(needs))
+
+
+# ==== issue 10 (newops10b): cdist ================================================================
 
 #: Elements of the (rows, R, M) difference block cdist's forward builds at a time (memory bound).
 CDIST_BLOCK = 1 << 20
@@ -280,10 +286,3 @@ class Cdist(Op):
             grad_x2 = x2 * xp.swapaxes(xp.sum(w, -2, True), -1, -2) - \
                 xp.matmul(xp.swapaxes(w, -1, -2), x1)
         return grad_x1, grad_x2
-=======
-        sizes = einsum_sizes(subscripts, inputs, [op.shape for op in operands])
-        return tuple(_einsum_vjp_one(xp, g, operands, i, inputs, output, sizes) if need else None
-                     for i, need in enumerate(needs))
-
-
-# ==== issue 10 (newops10b): cdist =========================================================
