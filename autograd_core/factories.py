@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import mode
+from . import random as _rng
 from .errors import DTypeError, InvalidArgumentError, OutOfMemoryError, TracerError
 from .tensor import Tensor, _resolve_dtype
 
@@ -125,16 +126,16 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
 def rand(*shape: Any, generator: Any = None, seed: Any = None, rng: Any = None, dtype: Any = None,
          requires_grad: bool = False) -> Tensor:
     """Uniform [0, 1) samples from a numpy Generator (or a seed) for reproducibility."""
-    return _random("rand", "random", shape, generator, seed, rng, dtype, requires_grad)
+    return _random_tensor("rand", "random", shape, generator, seed, rng, dtype, requires_grad)
 
 
 def randn(*shape: Any, generator: Any = None, seed: Any = None, rng: Any = None, dtype: Any = None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples from a numpy Generator (or a seed)."""
-    return _random("randn", "standard_normal", shape, generator, seed, rng, dtype, requires_grad)
+    return _random_tensor("randn", "standard_normal", shape, generator, seed, rng, dtype, requires_grad)
 
 
-def _random(name: str, method: str, shape: tuple, generator_arg: Any, seed: Any, rng: Any,
+def _random_tensor(name: str, method: str, shape: tuple, generator_arg: Any, seed: Any, rng: Any,
             dtype: Any, requires_grad: bool) -> Tensor:
     """A random tensor drawn through a recorded op (ops.nn_ops.RandomDraw), so that a traced
     function re-draws it from the same generator on every replay. A new leaf that requires grad
@@ -155,7 +156,7 @@ def _random(name: str, method: str, shape: tuple, generator_arg: Any, seed: Any,
         raise TracerError(f"trace: {name}(..., requires_grad=True) inside a traced function makes a "
                           "new leaf on every eager call, which a replay cannot reproduce; create "
                           "it outside the traced function")
-    source = chosen if isinstance(chosen, np.random.Generator) else GeneratorSource(generator,
+    source = chosen if isinstance(chosen, np.random.Generator) else GeneratorSource(_rng.resolve,
                                                                                     chosen)
     result = random_draw(source, method, shape, dtype)
     if requires_grad:
@@ -165,7 +166,7 @@ def _random(name: str, method: str, shape: tuple, generator_arg: Any, seed: Any,
 
 def _pick_generator(generator_arg: Any, seed: Any, rng: Any) -> np.random.Generator:
     chosen = next((g for g in (generator_arg, rng, seed) if g is not None), None)
-    return _random.resolve(chosen)  # the global generator when none is given
+    return _rng.resolve(chosen)  # the global generator when none is given
 
 
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -208,7 +209,6 @@ def _like_dtype(dtype: Any, data: np.ndarray, name: str) -> np.dtype:
 # multinomial, normal, bernoulli. Every random one draws from `generator=` when given (a numpy
 # Generator) and otherwise from the global generator of autograd_core.random (manual_seed).
 
-from . import random as _random  # noqa: E402
 from .errors import DTypeError, ShapeError  # noqa: E402
 from .graph import Op as _Op  # noqa: E402
 from .graph import apply as _apply  # noqa: E402
@@ -297,7 +297,7 @@ def rand_like(x: Any, *, dtype: Any = None, generator: Any = None,
     """Uniform [0, 1) samples with x's shape and (floating) dtype."""
     data = _data(x, "rand_like")
     dtype = _floating(_resolve_dtype(dtype) or data.dtype, "rand_like")
-    return _make(_random.resolve(generator).random(data.shape).astype(dtype), requires_grad)
+    return _make(_rng.resolve(generator).random(data.shape).astype(dtype), requires_grad)
 
 
 def randn_like(x: Any, *, dtype: Any = None, generator: Any = None,
@@ -305,7 +305,7 @@ def randn_like(x: Any, *, dtype: Any = None, generator: Any = None,
     """Standard normal samples with x's shape and (floating) dtype."""
     data = _data(x, "randn_like")
     dtype = _floating(_resolve_dtype(dtype) or data.dtype, "randn_like")
-    return _make(_random.resolve(generator).standard_normal(data.shape).astype(dtype),
+    return _make(_rng.resolve(generator).standard_normal(data.shape).astype(dtype),
                  requires_grad)
 
 
@@ -316,7 +316,7 @@ def _integers(op: str, low: Any, high: Any, shape: tuple, dtype: np.dtype,
         raise InvalidArgumentError(f"{op}: low and high must be integers, got {low!r} and {high!r}")
     if high <= low:
         raise InvalidArgumentError(f"{op}: expected low < high, got low={low}, high={high}")
-    draws = _random.resolve(generator).integers(int(low), int(high), size=shape, dtype=np.int64)
+    draws = _rng.resolve(generator).integers(int(low), int(high), size=shape, dtype=np.int64)
     return draws.astype(dtype)
 
 
@@ -360,7 +360,7 @@ def randperm(n: int, *, generator: Any = None, dtype: Any = None,
     """A random permutation of 0..n-1, int64 unless `dtype` is given."""
     n = _count(n, "randperm", "n")
     dtype = _resolve_dtype(dtype) or np.dtype(np.int64)
-    return _make(_random.resolve(generator).permutation(n).astype(dtype), requires_grad)
+    return _make(_rng.resolve(generator).permutation(n).astype(dtype), requires_grad)
 
 
 def multinomial(input: Any, num_samples: int, replacement: bool = False, *,  # noqa: A002
@@ -385,7 +385,7 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *,  # n
     if not replacement and k > rows.shape[1]:
         raise InvalidArgumentError(f"multinomial: cannot draw {k} samples without replacement "
                                    f"from {rows.shape[1]} categories")
-    rng = _random.resolve(generator)
+    rng = _rng.resolve(generator)
     if replacement:
         cdf = np.cumsum(rows, axis=1) / totals[:, None]
         u = rng.random((rows.shape[0], k))
@@ -425,7 +425,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
     """Normal samples (torch.normal): `normal(mean_tensor, std_tensor_or_float)`,
     `normal(float, std_tensor)` (shape of the broadcast tensors), or `normal(float, float, size)`.
     With tensor parameters the result is differentiable with zero gradient, as torch."""
-    rng = _random.resolve(generator)
+    rng = _rng.resolve(generator)
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
     if not tensors:
         if size is None:
@@ -462,5 +462,5 @@ def bernoulli(input: Any, p: Any = None, *, generator: Any = None) -> Tensor:  #
         probs = np.full(probs.shape, _scalar(p, "bernoulli", "p"))
     if probs.size and (np.isnan(probs).any() or probs.min() < 0 or probs.max() > 1):
         raise InvalidArgumentError("bernoulli: probabilities must be in [0, 1]")
-    sample = (_random.resolve(generator).random(probs.shape) < probs).astype(input.dtype)
+    sample = (_rng.resolve(generator).random(probs.shape) < probs).astype(input.dtype)
     return _apply(Bernoulli, (input,), {"sample": sample})

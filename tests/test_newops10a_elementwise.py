@@ -350,3 +350,17 @@ def test_erfc_and_erfinv_work_without_scipy(monkeypatch) -> None:
                                rtol=1e-13, atol=0)
     assert ag.erfinv(ag.tensor(np.float32([0.3]))).dtype == np.float32
     assert ag.gradgradcheck(ag.erfinv, [np.array([-0.6, 0.1, 0.8])])
+
+
+def test_ops_module_never_calls_the_shadowed_builtins():
+    """ops/__init__.py defines any, all and round (torch's names), which shadow the builtins
+    for every function in that module: code there must call builtins.any/all/round."""
+    import re
+    from pathlib import Path
+
+    import autograd_core.ops as ops_module
+
+    source = Path(ops_module.__file__).read_text()
+    bare = [line for line in source.splitlines()
+            if re.search(r"(^|[^\w.])(any|all|round)\(", line) and not re.match(r"\s*def ", line)]
+    assert bare == []

@@ -439,7 +439,7 @@ def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
     x = _tensor(x)
     try:
         shape = tuple(int(n) for n in shape)
-        valid = all(n >= 0 for n in shape) and np.broadcast_shapes(shape, x.shape) == x.shape
+        valid = builtins.all(n >= 0 for n in shape) and np.broadcast_shapes(shape, x.shape) == x.shape
     except (TypeError, ValueError):
         valid = False
     if not valid:
@@ -553,7 +553,7 @@ def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
         shape = (shape,)
     try:
         shape = tuple(shape)
-        valid = all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape)
+        valid = builtins.all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape)
     except TypeError:
         valid = False
     if not valid:
@@ -706,7 +706,7 @@ def _check_along_axis(name: str, x: Tensor, axis: int, index: np.ndarray,
                              f"{d} (index.size(d) <= x.size(d) is required for d != dim {axis})")
     if src is not None:
         s_shape = src.shape if src.ndim else (1,)
-        if any(n > s for n, s in zip(i_shape, s_shape)):
+        if builtins.any(n > s for n, s in zip(i_shape, s_shape)):
             raise ShapeError(f"{name}: index {index.shape} must fit inside src {src.shape} "
                              "(index.size(d) <= src.size(d) for every d)")
 
@@ -948,10 +948,23 @@ def _permuted(x: Tensor, order: Sequence[int]) -> Tensor:
 
 def _int_array(index: Any, name: str, what: str = "index") -> np.ndarray:
     """An integer index (tensor, array or list) as an int64 array; bool and float are errors."""
-    array = np.asarray(_plain(index))
+    try:
+        array = np.asarray(_plain(index))
+    except ValueError:
+        raise DTypeError(f"{name}: {what} must be an integer tensor, got ragged data") from None
     if array.dtype.kind not in "iu":
         raise DTypeError(f"{name}: {what} must be an integer tensor, got dtype {array.dtype}")
     return array.astype(np.int64, copy=False)
+
+
+def _int_arg(value: Any, name: str, what: str) -> int:
+    """A Python int from an int-like argument (diagonal, offset, shifts); anything else is a
+    typed error naming the op."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, Tensor) and value.size == 1 and value.dtype.kind in "iu":
+            return int(value.item())
+        raise DTypeError(f"{name}: {what} must be an int, got {type(value).__name__} {value!r}")
+    return int(value)
 
 
 def _bool_array(mask: Any, name: str) -> np.ndarray:
@@ -1011,7 +1024,7 @@ def tril(x: Any, diagonal: int = 0) -> Tensor:
     x = _tensor(x)
     if x.ndim < 2:
         raise ShapeError(f"tril: input must have at least 2 dimensions, got shape {x.shape}")
-    return apply(I.Tril, (x,), {"diagonal": int(diagonal)})
+    return apply(I.Tril, (x,), {"diagonal": _int_arg(diagonal, "tril", "diagonal")})
 
 
 def triu(x: Any, diagonal: int = 0) -> Tensor:
@@ -1019,7 +1032,7 @@ def triu(x: Any, diagonal: int = 0) -> Tensor:
     x = _tensor(x)
     if x.ndim < 2:
         raise ShapeError(f"triu: input must have at least 2 dimensions, got shape {x.shape}")
-    return apply(I.Triu, (x,), {"diagonal": int(diagonal)})
+    return apply(I.Triu, (x,), {"diagonal": _int_arg(diagonal, "triu", "diagonal")})
 
 
 def flip(x: Any, *args: Any, dims: Any = None) -> Tensor:
@@ -1054,7 +1067,8 @@ def roll(x: Any, shifts: Any, dims: Any = None) -> Tensor:
     """Rotates x by `shifts` along `dims` (elements leaving one end re-enter at the other); with
     dims=None, x is rolled as if flattened and the shape restored (torch.roll)."""
     x = _tensor(x)
-    shift_list = tuple(int(s) for s in (shifts if isinstance(shifts, (tuple, list)) else (shifts,)))
+    shift_list = tuple(_int_arg(s, "roll", "shifts")
+                       for s in (shifts if isinstance(shifts, (tuple, list)) else (shifts,)))
     if dims is None:
         if len(shift_list) != 1:
             raise InvalidArgumentError(f"roll: with dims=None, shifts must be one int, got {shifts}")
@@ -1146,7 +1160,7 @@ def diagonal(x: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
         raise InvalidArgumentError(f"diagonal: dim1 and dim2 must differ, got {dim1} and {dim2}")
     rest = [d for d in range(x.ndim) if d not in (d1, d2)]
     planes = _permuted(x, rest + [d1, d2])
-    rows, cols = _diagonal_positions(x.shape[d1], x.shape[d2], int(offset))
+    rows, cols = _diagonal_positions(x.shape[d1], x.shape[d2], _int_arg(offset, "diagonal", "offset"))
     return getitem(planes, (slice(None),) * len(rest) + (rows, cols))
 
 
@@ -1163,7 +1177,7 @@ def diag_embed(x: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tenso
     d1, d2 = _one_dim(dim1, out_ndim, "diag_embed"), _one_dim(dim2, out_ndim, "diag_embed")
     if d1 == d2:
         raise InvalidArgumentError(f"diag_embed: dim1 and dim2 must differ, got {dim1} and {dim2}")
-    n, offset = x.shape[-1], int(offset)
+    n, offset = x.shape[-1], _int_arg(offset, "diag_embed", "offset")
     m = n + _py_abs(offset)
     rows, cols = _diagonal_positions(m, m, offset)
     planes = index_scatter(x, x.shape[:-1] + (m, m), (slice(None),) * (x.ndim - 1) + (rows, cols))
