@@ -22,14 +22,15 @@ from .layers import (MLP, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, 
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
                      SmoothL1Loss)
 from .module import IncompatibleKeys, Module, Parameter
-from .serialization import SerializationError, load, save
+from .serialization import SerializationError, load, load_metadata, save
 
 __all__ = [
     "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv2d", "CrossEntropyLoss",
     "Dropout", "Embedding", "Flatten", "GELU", "HuberLoss", "Identity", "IncompatibleKeys", "L1Loss",
     "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MLP", "MSELoss", "MaxPool2d", "Module", "ModuleDict",
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "Residual", "SerializationError", "Sequential", "Sigmoid",
-    "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "functional", "init", "load", "save", "utils",
+    "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "functional", "init", "load", "load_metadata", "save",
+    "utils",
 ]
 
 _LAZY_SUBMODULES = ("data", "datasets", "reference")
