@@ -140,6 +140,12 @@ def _save_safetensors(arrays: OrderedDict, path: PathLike, metadata: dict[str, s
     from safetensors import SafetensorError
     from safetensors.numpy import save_file
 
+    supported = set(_safetensors_dtypes().values())
+    for key, array in arrays.items():
+        if array.dtype.newbyteorder("=") not in supported:
+            raise SerializationError(f"nn.save: cannot save {key!r} to {os.fspath(path)!r}: safetensors has "
+                                     f"no dtype for {array.dtype} (supported: "
+                                     f"{', '.join(sorted(str(d) for d in supported))})")
     contiguous = {key: np.ascontiguousarray(array) for key, array in arrays.items()}
     try:
         save_file(contiguous, path, metadata=metadata)
@@ -364,7 +370,7 @@ def _read_safetensors_header(name: str, limit: int, check_sizes: bool = True
         raise corrupt(f"the header is not JSON ({' '.join(str(exc).split())[:120]})") from None
     if not isinstance(header, dict):
         raise corrupt(f"the header is a JSON {type(header).__name__}, not an object")
-    metadata = header.pop("__metadata__", None) or {}
+    metadata = header.pop("__metadata__", {})
     if not isinstance(metadata, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                  for k, v in metadata.items()):
         raise corrupt("__metadata__ must map strings to strings")
@@ -372,6 +378,7 @@ def _read_safetensors_header(name: str, limit: int, check_sizes: bool = True
     data_size = file_size - data_start
     dtypes = _safetensors_dtypes()
     entries = []
+    total = 0
     for key, entry in header.items():
         if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
             raise corrupt(f"tensor {key!r} is not described by exactly dtype, shape and data_offsets")
@@ -386,6 +393,12 @@ def _read_safetensors_header(name: str, limit: int, check_sizes: bool = True
             raise corrupt(f"tensor {key!r} has invalid data_offsets {offsets!r}")
         dtype = dtypes[dtype_name]
         nbytes = math.prod(shape) * dtype.itemsize
+        total += nbytes
+        if check_sizes and total > limit:
+            raise SerializationError(f"nn.load: tensor {key!r} of {name!r} declares shape {tuple(shape)} of "
+                                     f"{dtype_name} = {nbytes:,} bytes, which brings the file's tensors to "
+                                     f"{total:,} bytes, more than max_bytes={limit:,} allows (pass a larger "
+                                     "max_bytes to load it on purpose)")
         if check_sizes and offsets[1] > data_size:
             raise corrupt(f"tensor {key!r} ends at byte {offsets[1]:,} of a data section of {data_size:,} "
                           "bytes")
@@ -395,12 +408,6 @@ def _read_safetensors_header(name: str, limit: int, check_sizes: bool = True
         entries.append((key, dtype, tuple(shape), offsets[0], offsets[1]))
     entries.sort(key=lambda item: (item[3], item[4]))
     if check_sizes:
-        total = sum(end - begin for _, _, _, begin, end in entries)
-        if total > limit:
-            largest = max(entries, key=lambda item: item[4] - item[3])
-            raise SerializationError(f"nn.load: {name!r} declares {total:,} bytes of tensors (the largest "
-                                     f"{largest[0]!r}, shape {largest[2]}), more than max_bytes={limit:,} "
-                                     "allows (pass a larger max_bytes to load it on purpose)")
         position = 0
         for key, _, _, begin, end in entries:
             if begin < position:
