@@ -26,6 +26,9 @@ ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GE
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 0.01, "adamw": 0.01, "rmsprop": 0.005}
 METRICS_COLUMNS = ("epoch", "loss", "train_acc", "val_acc", "lr", "seconds")
+MAX_HESSIAN_ELEMENTS = 500
+"""The most input elements `grad --hessian` accepts: the Hessian has n^2 entries and takes n backward
+passes (n = 500: about 2 s and 3 MB of output; n = 2,400: 4.4 s, 223 MB and 52 MB of output)."""
 
 
 class UsageError(Exception):
@@ -130,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="variable values: numbers, or lists of numbers like [1,2,3]")
     grad.add_argument("--graph", type=Path, default=None, metavar="FILE",
                       help="draw the computation graph to FILE (.svg, .png, .pdf or .dot)")
-    grad.add_argument("--hessian", action="store_true", help="also print the Hessian")
+    grad.add_argument("--hessian", action="store_true",
+                      help=f"also print the Hessian (at most {MAX_HESSIAN_ELEMENTS} input elements)")
     return parser
 
 
@@ -462,6 +466,7 @@ def run_grad(args: argparse.Namespace) -> None:
     unused = [name for name in values if name not in expression.variables]
     if unused:
         raise UsageError(f"variable {unused[0]!r} does not appear in the expression")
+    _check_hessian_size(values, args.hessian)
     names = list(values)
     point = ", ".join(f"{name}={_format_values(values[name])}" for name in names)
 
@@ -508,6 +513,15 @@ def run_grad(args: argparse.Namespace) -> None:
         _print_hessian(hessian, names, values)
     if args.graph is not None:
         _draw_expression(args.graph, total, leaves)
+
+
+def _check_hessian_size(values: dict[str, np.ndarray], hessian: bool) -> None:
+    """Refuse --hessian beyond MAX_HESSIAN_ELEMENTS input elements, before computing anything."""
+    count = sum(int(value.size) for value in values.values())
+    if hessian and count > MAX_HESSIAN_ELEMENTS:
+        raise UsageError(f"--hessian with {count:,} input elements would compute a {count:,} x {count:,} "
+                         f"matrix; at most {MAX_HESSIAN_ELEMENTS} elements are allowed (the Hessian grows "
+                         "quadratically)")
 
 
 def _hessian(expression: Any, names: list[str], values: dict[str, np.ndarray], point: str) -> np.ndarray:
