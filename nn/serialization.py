@@ -18,9 +18,11 @@ can be unreadable is a SerializationError naming the file and the member.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
+import struct
 import warnings
 import zipfile
 from collections import OrderedDict
@@ -198,8 +200,21 @@ def _corrupt(name: str, member: str, detail: str) -> SerializationError:
 
 
 def _read_npy_header(stream: Any, name: str, member: str) -> tuple[tuple[int, ...], bool, np.dtype]:
-    """(shape, fortran_order, dtype) from a .npy member's header, every field validated."""
+    """(shape, fortran_order, dtype) from a .npy member's header, every field validated. The header's
+    declared length is checked before it is read (numpy would read all of it, then check)."""
     try:
+        prefix = stream.read(8)
+        if len(prefix) < 8 or prefix[:6] != b"\x93NUMPY":
+            raise ValueError("the .npy magic string is missing")
+        length_format = {1: "<H", 2: "<I"}.get(prefix[6], "<H")
+        length_bytes = stream.read(struct.calcsize(length_format))
+        if len(length_bytes) < struct.calcsize(length_format):
+            raise ValueError("the header length is cut off")
+        (length,) = struct.unpack(length_format, length_bytes)
+        if length > _NPY_MAX_HEADER_CHARS:
+            raise ValueError(f"the header claims {length:,} bytes, more than {_NPY_MAX_HEADER_CHARS:,}")
+        header = stream.read(length)
+        stream = io.BytesIO(prefix + length_bytes + header)
         version = np.lib.format.read_magic(stream)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -364,8 +379,14 @@ def _read_safetensors_header(name: str, limit: int, check_sizes: bool = True
         if 8 + header_size > file_size:
             raise corrupt(f"the header claims {header_size:,} bytes but the file has only {file_size:,}")
         raw = file.read(header_size)
+    def unique_keys(pairs: list) -> dict:
+        keys = [key for key, _ in pairs]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"duplicate keys {sorted({k for k in keys if keys.count(k) > 1})[:3]}")
+        return dict(pairs)
+
     try:
-        header = json.loads(raw.decode("utf-8"))
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
     except (ValueError, RecursionError) as exc:
         raise corrupt(f"the header is not JSON ({' '.join(str(exc).split())[:120]})") from None
     if not isinstance(header, dict):

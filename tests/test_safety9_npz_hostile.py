@@ -145,6 +145,7 @@ def test_declared_sizes_are_checked_against_the_archive(tmp_path):
     (b"\x93NUMPY\x01\x00\xff\xff{'descr'", "header is unreadable"),
     (b"\x93NUMPY\x07\x00" + b" " * 40, "header is unreadable"),
     (b"PK not a npy at all", "header is unreadable"),
+    (b"\x93NUMPY\x02\x00\xff\xff\xff\x7f{'descr'", "claims 2,147,483,647 bytes"),
 ])
 def test_truncated_or_negative_headers_are_reported_as_corrupt(tmp_path, header, fragment):
     path = tmp_path / "bad.npz"

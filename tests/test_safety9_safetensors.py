@@ -192,6 +192,8 @@ def entry(dtype, shape, begin, end):
     (b"[" * 200_000 + b"]" * 200_000, b"", None, "not JSON"),
     (b"\xff\xfe{}", b"", None, "not JSON"),
     ([1, 2], b"", None, "not an object"),
+    (b'{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, '
+     b'"w": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}', bytes(8), None, "duplicate keys"),
     ({"w": entry("F7", [2], 0, 8)}, bytes(8), None, "'F7'"),
     ({"w": entry("F32", [-1, 2], 0, 8)}, bytes(8), None, "impossible shape"),
     ({"w": entry("F32", [True], 0, 4)}, bytes(4), None, "impossible shape"),
