@@ -265,6 +265,9 @@ def _load_npz(name: str, limit: int, max_ratio: float | None) -> OrderedDict:
             result = OrderedDict()
             for key, info, shape, fortran, dtype in plan:
                 result[key] = _read_npy_member(archive, info, name, shape, fortran, dtype)
+        except MemoryError:
+            raise SerializationError(f"nn.load: not enough memory to load {name!r} (its sizes were within "
+                                     "max_bytes)") from None
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, KeyError) as exc:
             if isinstance(exc, SerializationError):
                 raise
@@ -456,6 +459,9 @@ def _load_safetensors(name: str, limit: int) -> OrderedDict:
                     raise SerializationError(f"nn.load: tensor {key!r} of {name!r} was read as {array.dtype} "
                                              f"{array.shape}, its header says {dtype} {shape}")
                 result[key] = array if array.flags.writeable else array.copy()
+    except MemoryError:
+        raise SerializationError(f"nn.load: not enough memory to load {name!r} (its sizes were within "
+                                 "max_bytes)") from None
     except (SafetensorError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         if isinstance(exc, SerializationError):
             raise
