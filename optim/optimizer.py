@@ -89,12 +89,35 @@ class Optimizer:
         """
         return {}
 
-    def _check_state(self, where: str, param: Tensor, state: Any, group: ParamGroup) -> None:
-        """Raise a typed error naming `where` (e.g. 'state of parameter 2') if `state` cannot be used."""
+    def _check_state(self, where: str, param: Tensor, state: Any, group: ParamGroup,
+                     spec: dict[str, tuple[str, bool]] | None = None) -> None:
+        """Raise a typed error naming `where` (e.g. 'state of parameter 2') if `state` cannot be used.
+
+        `spec` is `_state_spec(group)`, passed in by `step()` so it is built once per group."""
+        if spec is None:
+            spec = self._state_spec(group)
+        if type(state) is dict:
+            shape, dtype = param.data.shape, param.data.dtype
+            for key, (kind, required) in spec.items():  # fast path: everything as step() leaves it
+                value = state.get(key)
+                if value is None and not required and key not in state:
+                    continue
+                if kind == STEP:
+                    if type(value) is int and value >= 0:
+                        continue
+                elif type(value) is np.ndarray and value.shape == shape and value.dtype == dtype:
+                    continue
+                break
+            else:
+                return
+        self._explain_bad_state(where, param, state, spec)
+
+    def _explain_bad_state(self, where: str, param: Tensor, state: Any,
+                           spec: dict[str, tuple[str, bool]]) -> None:
         name = type(self).__name__
         if not isinstance(state, dict):
             raise DTypeError(f"{name}: {where} must be a dict, got {type(state).__name__}")
-        for key, (kind, required) in self._state_spec(group).items():
+        for key, (kind, required) in spec.items():
             if key not in state:
                 if required:
                     raise InvalidArgumentError(f"{name}: {where} (shape {param.shape}) lacks {key!r}")
@@ -203,14 +226,16 @@ class Optimizer:
         index = -1
         for group in self.param_groups:
             self._validate_group(group)
+            spec = self._state_spec(group)
             for param in group["params"]:
                 index += 1
                 if param.grad is None:
                     continue
                 grad = _grad_array(param)
                 self._check_grad_matches(param, grad)
-                if param in self.state:
-                    self._check_state(f"state of parameter {index}", param, self.state[param], group)
+                state = self.state.get(param)
+                if state is not None:
+                    self._check_state(f"state of parameter {index}", param, state, group, spec)
                 updates.append((param, grad, group))
 
         with ag.no_grad():
