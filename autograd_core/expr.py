@@ -3,6 +3,11 @@
 Nothing is ever passed to eval or exec: the text is parsed with `ast.parse(mode='eval')` and every
 node of the tree is checked against a strict whitelist (numbers, variable names, + - * / **,
 unary minus, parentheses and calls of the functions in FUNCTIONS with one positional argument).
+
+Untrusted text is bounded: at most MAX_EXPRESSION_LENGTH characters and MAX_NESTING_DEPTH levels of
+nesting (a product of n factors is n - 1 levels deep). Validation and evaluation walk the tree with an
+explicit stack, not Python recursion, so any expression within the caps is evaluated (and
+differentiated, as backward is iterative too) without RecursionError.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from .errors import AutogradError
 from .tensor import Tensor
 
 MAX_EXPRESSION_LENGTH = 10_000
+MAX_NESTING_DEPTH = 1_000
 
 FUNCTIONS: dict[str, Callable[[Any], Tensor]] = {
     "sin": ops.sin,
@@ -111,17 +117,27 @@ def parse_expression(text: str) -> Expression:
         column = f" at column {exc.offset}" if exc.offset else ""
         raise ExpressionError(f"syntax error{column}: {exc.msg}") from None
     except (RecursionError, MemoryError):
-        raise ExpressionError("expression is nested too deeply") from None
+        raise ExpressionError(f"expression is nested too deeply (at most {MAX_NESTING_DEPTH} levels)"
+                              ) from None
     variables: list[str] = []
-    try:
-        _validate(tree.body, variables)
-    except RecursionError:
-        raise ExpressionError("expression is nested too deeply") from None
+    _validate(tree.body, variables)
     return Expression(text=text.strip(), tree=tree, variables=tuple(variables))
 
 
-def _validate(node: ast.AST, variables: list[str]) -> None:
-    """Raises ExpressionError at the first node outside the whitelist; collects variable names."""
+def _validate(root: ast.AST, variables: list[str]) -> None:
+    """Raises ExpressionError at the first node outside the whitelist or deeper than MAX_NESTING_DEPTH;
+    collects variable names in reading order. Walks the tree with an explicit stack (no recursion)."""
+    stack: list[tuple[ast.AST, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING_DEPTH:
+            raise ExpressionError(f"expression is nested too deeply (more than {MAX_NESTING_DEPTH} levels)")
+        children = _validate_node(node, variables)
+        stack.extend((child, depth + 1) for child in reversed(children))
+
+
+def _validate_node(node: ast.AST, variables: list[str]) -> list[ast.AST]:
+    """Checks one node against the whitelist; returns its operands (to be checked next)."""
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -130,27 +146,24 @@ def _validate(node: ast.AST, variables: list[str]) -> None:
             float(value)
         except OverflowError:
             raise ExpressionError(f"number too large: {ast.unparse(node)[:40]}") from None
-        return
+        return []
     if isinstance(node, ast.Name):
         if node.id in FUNCTIONS:
             raise ExpressionError(f"function {node.id!r} must be called, e.g. {node.id}(x)")
         if node.id not in CONSTANTS and node.id not in variables:
             variables.append(node.id)
-        return
+        return []
     if isinstance(node, ast.BinOp):
         if type(node.op) not in _BINARY_OPS:
             raise ExpressionError(f"operator {_operator_symbol(node.op)!r} is not supported (use + - * / **)")
-        _validate(node.left, variables)
-        _validate(node.right, variables)
-        return
+        return [node.left, node.right]
     if isinstance(node, ast.UnaryOp):
         if not isinstance(node.op, (ast.USub, ast.UAdd)):
             raise ExpressionError(f"operator {_operator_symbol(node.op)!r} is not supported (use + - * / **)")
-        _validate(node.operand, variables)
-        return
+        return [node.operand]
     if isinstance(node, ast.Call):
-        _validate_call(node, variables)
-        return
+        _validate_call(node)
+        return [node.args[0]]
     description = _DESCRIPTIONS.get(type(node), type(node).__name__)
     raise ExpressionError(f"{description} not allowed: {_snippet(node)}")
 
@@ -159,7 +172,7 @@ def _operator_symbol(operator: ast.AST) -> str:
     return _OPERATOR_SYMBOLS.get(type(operator), type(operator).__name__)
 
 
-def _validate_call(node: ast.Call, variables: list[str]) -> None:
+def _validate_call(node: ast.Call) -> None:
     if not isinstance(node.func, ast.Name):
         raise ExpressionError(f"only calls of the functions {', '.join(FUNCTIONS)} are allowed, "
                               f"not {_snippet(node.func)}")
@@ -170,29 +183,54 @@ def _validate_call(node: ast.Call, variables: list[str]) -> None:
         raise ExpressionError(f"keyword arguments not allowed: {_snippet(node)}")
     if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
         raise ExpressionError(f"{name}() takes exactly one argument, got {len(node.args)}")
-    _validate(node.args[0], variables)
 
 
 def _snippet(node: ast.AST) -> str:
-    text = ast.unparse(node)
+    try:
+        text = ast.unparse(node)
+    except RecursionError:  # ast.unparse recurses; a deep disallowed subtree is shown by its type
+        return type(node).__name__
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _evaluate_node(node: ast.AST, values: dict[str, Any]) -> Any:
+def _operands(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        return [node.args[0]]
+    return []
+
+
+def _evaluate_node(root: ast.AST, values: dict[str, Any]) -> Any:
+    """The value of a validated tree, operands left to right, with an explicit stack (post-order)."""
+    results: list[Any] = []
+    stack: list[tuple[ast.AST, bool]] = [(root, False)]
+    while stack:
+        node, operands_done = stack.pop()
+        operands = _operands(node)
+        if operands and not operands_done:
+            stack.append((node, True))
+            stack.extend((operand, False) for operand in reversed(operands))
+            continue
+        arguments = results[len(results) - len(operands):] if operands else []
+        del results[len(results) - len(operands):]
+        results.append(_apply(node, arguments, values))
+    return results[0]
+
+
+def _apply(node: ast.AST, arguments: list[Any], values: dict[str, Any]) -> Any:
     if isinstance(node, ast.Constant):
         return float(node.value)
     if isinstance(node, ast.Name):
         return values[node.id] if node.id in values else CONSTANTS[node.id]
     if isinstance(node, ast.BinOp):
-        left = _evaluate_node(node.left, values)
-        right = _evaluate_node(node.right, values)
-        return _BINARY_OPS[type(node.op)](left, right)
+        return _BINARY_OPS[type(node.op)](arguments[0], arguments[1])
     if isinstance(node, ast.UnaryOp):
-        operand = _evaluate_node(node.operand, values)
-        return ops.neg(operand) if isinstance(node.op, ast.USub) else operand
+        return ops.neg(arguments[0]) if isinstance(node.op, ast.USub) else arguments[0]
     if isinstance(node, ast.Call):
-        argument = _as_tensor(_evaluate_node(node.args[0], values))
-        return FUNCTIONS[node.func.id](argument)
+        return FUNCTIONS[node.func.id](_as_tensor(arguments[0]))
     raise ExpressionError(f"cannot evaluate {_snippet(node)}")
 
 

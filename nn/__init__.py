@@ -23,7 +23,7 @@ from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1
                      SmoothL1Loss)
 from .module import IncompatibleKeys, Module, Parameter
 from .monitor import GradientWarning, TrainingMonitor
-from .serialization import SerializationError, load, save
+from .serialization import SerializationError, load, load_metadata, save
 from . import onnx_export  # registers how each layer is written by autograd_core.onnx.export
 
 __all__ = [
@@ -31,7 +31,8 @@ __all__ = [
     "Dropout", "Embedding", "Flatten", "GELU", "HuberLoss", "Identity", "IncompatibleKeys", "L1Loss",
     "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MLP", "MSELoss", "MaxPool2d", "Module", "ModuleDict",
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "Residual", "SerializationError", "Sequential", "Sigmoid",
-    "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "functional", "init", "load", "save", "utils",
+    "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "functional", "init", "load", "load_metadata", "save",
+    "utils",
 ]
 
 _LAZY_SUBMODULES = ("data", "datasets", "reference")

@@ -60,6 +60,13 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list
 
 
+def _is_loadable_dtype(dtype: np.dtype) -> bool:
+    """bool, int, uint and float arrays, and the ml_dtypes floats of checkpoints (bfloat16, float8)."""
+    if dtype.kind in "biuf":
+        return True
+    return dtype.fields is None and getattr(dtype.type, "__module__", "").startswith("ml_dtypes")
+
+
 def _add_indent(text: str, spaces: int) -> str:
     lines = text.split("\n")
     if len(lines) == 1:
@@ -436,22 +443,29 @@ class Module:
         return self.state_dict(keep_vars=True)
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copies arrays (numpy arrays or Tensors) into the parameters and buffers in place.
+        """Copies arrays (numpy arrays or Tensors) into the parameters and buffers in place, casting
+        them to each target's dtype (so a bfloat16 or float64 checkpoint loads into a float32 model).
 
-        Every key, shape and dtype is checked first; on any problem nothing is changed and the
-        error lists all of them. With strict=False, missing and unexpected keys are returned
-        instead of raised (shape mismatches always raise)."""
+        Every key, shape and dtype is checked first; on any problem nothing is changed and the error
+        lists all of them in PyTorch's words and order (missing keys, unexpected keys, size
+        mismatches). Returns PyTorch's `(missing_keys, unexpected_keys)` named tuple; with
+        strict=False those keys are only reported, which is how a pretrained body is loaded into a
+        model with a new head. Shape mismatches always raise (filter them out first to skip them)."""
         if not isinstance(state_dict, Mapping):
             raise DTypeError(f"{type(self).__name__}.load_state_dict: expected a dict, got "
                              f"{type(state_dict).__name__}")
+        if not isinstance(strict, bool):
+            raise DTypeError(f"{type(self).__name__}.load_state_dict: strict must be a bool, got "
+                             f"{type(strict).__name__}")
         targets = self._state_tensors()
         missing = [key for key in targets if key not in state_dict]
         unexpected = [key for key in state_dict if key not in targets]
         problems = []
-        if strict and unexpected:
-            problems.append("unexpected key(s) in state_dict: " + ", ".join(repr(k) for k in unexpected))
         if strict and missing:
-            problems.append("missing key(s) in state_dict: " + ", ".join(repr(k) for k in missing))
+            problems.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
+        if strict and unexpected:
+            problems.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected)
+                            + ". ")
         values = {}
         shape_problem = False
         for key, target in targets.items():
@@ -459,13 +473,14 @@ class Module:
                 continue
             value = state_dict[key]
             array = value.data if isinstance(value, Tensor) else np.asarray(value)
-            if array.dtype.kind not in "biuf":
-                problems.append(f"value for {key!r} has unsupported dtype {array.dtype}")
+            if not _is_loadable_dtype(array.dtype):
+                problems.append(f"value for '{key}' has unsupported dtype {array.dtype} (expected a numeric "
+                                "array).")
                 continue
             if array.shape != target.shape:
                 shape_problem = True
-                problems.append(f"size mismatch for {key!r}: copying a param with shape {array.shape} "
-                                f"from checkpoint, the shape in current model is {target.shape}")
+                problems.append(f"size mismatch for {key}: copying a param with shape {array.shape} "
+                                f"from checkpoint, the shape in current model is {target.shape}.")
                 continue
             values[key] = array
         if problems:

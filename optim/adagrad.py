@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd_core import Tensor
 
-from .optimizer import Optimizer, ParamGroup, check_non_negative
+from .optimizer import BUFFER, STEP, Optimizer, ParamGroup, check_non_negative
 
 
 class Adagrad(Optimizer):
@@ -57,6 +57,9 @@ class Adagrad(Optimizer):
         check_non_negative("Adagrad", "weight_decay value", group["weight_decay"])
         check_non_negative("Adagrad", "initial_accumulator_value", group["initial_accumulator_value"])
         check_non_negative("Adagrad", "epsilon value", group["eps"])
+
+    def _state_spec(self, group: ParamGroup) -> dict[str, tuple[str, bool]]:
+        return {"step": (STEP, True), "sum": (BUFFER, True)}
 
     def _initial_state(self, param: Tensor, group: ParamGroup) -> dict[str, Any]:
         return {"step": 0, "sum": np.full_like(param.data, group["initial_accumulator_value"])}

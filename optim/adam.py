@@ -10,7 +10,7 @@ import numpy as np
 from autograd_core import Tensor
 from autograd_core.errors import InvalidArgumentError
 
-from .optimizer import Optimizer, ParamGroup, check_beta, check_non_negative
+from .optimizer import BUFFER, STEP, Optimizer, ParamGroup, check_beta, check_non_negative
 
 
 class Adam(Optimizer):
@@ -55,6 +55,10 @@ class Adam(Optimizer):
         check_beta(name, "beta parameter at index 0:", betas[0])
         check_beta(name, "beta parameter at index 1:", betas[1])
         check_non_negative(name, "weight_decay value", group["weight_decay"])
+
+    def _state_spec(self, group: ParamGroup) -> dict[str, tuple[str, bool]]:
+        return {"step": (STEP, True), "exp_avg": (BUFFER, True), "exp_avg_sq": (BUFFER, True),
+                "max_exp_avg_sq": (BUFFER, False)}
 
     def _initial_state(self, param: Tensor, group: ParamGroup) -> dict[str, Any]:
         state = {

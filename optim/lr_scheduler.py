@@ -7,6 +7,7 @@ epoch (OneCycleLR: once per batch) after `optimizer.step()`. The recursive rules
 from __future__ import annotations
 
 import math
+import numbers
 import types
 import warnings
 from bisect import bisect_right
@@ -42,6 +43,25 @@ def _check_is_optimizer(scheduler_name: str, optimizer: Any) -> None:
         raise DTypeError(f"{scheduler_name}: {type(optimizer).__name__} is not an Optimizer")
 
 
+def _check_int(scheduler_name: str, what: str, value: Any, minimum: int) -> None:
+    """Raise unless `value` is an integer >= minimum (bools are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise DTypeError(f"{scheduler_name}: {what} must be an integer, got {value!r}")
+    if value < minimum:
+        raise InvalidArgumentError(f"{scheduler_name}: invalid {what} {value!r} (must be >= {minimum})")
+
+
+def _check_real(scheduler_name: str, what: str, value: Any, minimum: float | None = 0.0,
+                strict: bool = False) -> None:
+    """Raise unless `value` is a finite real number >= minimum (> minimum when strict)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise InvalidArgumentError(f"{scheduler_name}: {what} must be a finite number, got {value!r}")
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        relation = ">" if strict else ">="
+        raise InvalidArgumentError(f"{scheduler_name}: invalid {what} {value!r} "
+                                   f"(must be {relation} {minimum})")
+
+
 class LRScheduler:
     """Base class: subclasses compute the next lrs in `get_lr()` from `last_epoch` and the current lrs.
 
@@ -55,6 +75,7 @@ class LRScheduler:
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         name = type(self).__name__
         _check_is_optimizer(name, optimizer)
+        _check_int(name, "last_epoch", last_epoch, -1)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -131,9 +152,48 @@ class LRScheduler:
         """Every attribute except the optimizer (save the optimizer's own state_dict beside it)."""
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
+    def _check_arguments(self) -> None:
+        """Raise a typed error if this scheduler's arguments (attributes) cannot give a schedule: called by
+        the constructor, before the first step, and by load_state_dict."""
+
+    def _check_loaded(self) -> None:
+        name = type(self).__name__
+        _check_int(name, "last_epoch", self.last_epoch, -1)
+        groups = len(self.optimizer.param_groups)
+        for what in ("base_lrs", "_last_lr"):
+            values = self.__dict__.get(what)
+            if values is None and what == "_last_lr":
+                continue
+            if not isinstance(values, (list, tuple)) or len(values) != groups:
+                raise InvalidArgumentError(f"{name}.load_state_dict: {what} must be a list of {groups} "
+                                           f"learning rates, got {values!r}")
+            for value in values:
+                _check_real(name, f"{what} entry", value)
+        self._check_arguments()
+
+    def _load_checked(self, state_dict: Any, apply: Callable[[dict[str, Any]], None]) -> None:
+        """Check `state_dict` has every attribute `state_dict()` makes, apply it, validate the result and
+        roll back on failure, so a malformed snapshot changes nothing."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict):
+            raise DTypeError(f"{name}.load_state_dict: expected a dict made by state_dict(), got "
+                             f"{type(state_dict).__name__}")
+        missing = sorted(set(self.state_dict()) - set(state_dict))
+        if missing:
+            raise InvalidArgumentError(f"{name}.load_state_dict: the state dict lacks {missing} (was it made "
+                                       f"by another kind of scheduler's state_dict()?)")
+        backup = dict(self.__dict__)
+        try:
+            apply(state_dict)
+            self._check_loaded()
+        except Exception:
+            self.__dict__.clear()
+            self.__dict__.update(backup)
+            raise
+
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore attributes saved by `state_dict()`."""
-        self.__dict__.update(state_dict)
+        """Restore attributes saved by `state_dict()` (all checked; nothing changes on an error)."""
+        self._load_checked(state_dict, self.__dict__.update)
 
 
 class LambdaLR(LRScheduler):
@@ -155,6 +215,9 @@ class LambdaLR(LRScheduler):
             self.lr_lambdas = list(lr_lambda)
         else:
             self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise DTypeError(f"LambdaLR: lr_lambda must be callable, got {type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -175,11 +238,20 @@ class LambdaLR(LRScheduler):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore attributes; saved callable objects get their __dict__ back."""
-        saved_lambdas = state_dict["lr_lambdas"]
-        self.__dict__.update({key: value for key, value in state_dict.items() if key != "lr_lambdas"})
-        for fn, saved in zip(self.lr_lambdas, saved_lambdas, strict=True):
-            if saved is not None:
-                fn.__dict__.update(saved)
+
+        def apply(state: dict[str, Any]) -> None:
+            saved_lambdas = state["lr_lambdas"]
+            if not isinstance(saved_lambdas, (list, tuple)) or len(saved_lambdas) != len(self.lr_lambdas):
+                raise InvalidArgumentError(f"LambdaLR.load_state_dict: lr_lambdas must be a list of "
+                                           f"{len(self.lr_lambdas)} entries, got {saved_lambdas!r}")
+            if not all(saved is None or isinstance(saved, dict) for saved in saved_lambdas):
+                raise DTypeError("LambdaLR.load_state_dict: each lr_lambdas entry must be None or a dict")
+            self.__dict__.update({key: value for key, value in state.items() if key != "lr_lambdas"})
+            for fn, saved in zip(self.lr_lambdas, saved_lambdas, strict=True):
+                if saved is not None:
+                    fn.__dict__.update(saved)
+
+        self._load_checked(state_dict, apply)
 
 
 class StepLR(LRScheduler):
@@ -190,7 +262,12 @@ class StepLR(LRScheduler):
     ) -> None:
         self.step_size = step_size
         self.gamma = gamma
+        self._check_arguments()
         super().__init__(optimizer, last_epoch)
+
+    def _check_arguments(self) -> None:
+        _check_int("StepLR", "step_size", self.step_size, 1)
+        _check_real("StepLR", "gamma", self.gamma)
 
     def get_lr(self) -> list[float]:
         """The current lrs, times gamma when last_epoch is a non-zero multiple of step_size."""
@@ -209,9 +286,19 @@ class MultiStepLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
+        if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
+            raise DTypeError(f"MultiStepLR: milestones must be a list of epochs, got {milestones!r}")
         self.milestones = Counter(milestones)
         self.gamma = gamma
+        self._check_arguments()
         super().__init__(optimizer, last_epoch)
+
+    def _check_arguments(self) -> None:
+        if not isinstance(self.milestones, Counter):
+            raise DTypeError(f"MultiStepLR: milestones must be a Counter of epochs, got {self.milestones!r}")
+        for milestone in self.milestones:
+            _check_int("MultiStepLR", "milestone", milestone, 0)
+        _check_real("MultiStepLR", "gamma", self.gamma)
 
     def get_lr(self) -> list[float]:
         """The current lrs, times gamma ** (times last_epoch is listed) at a milestone."""
@@ -232,7 +319,11 @@ class ExponentialLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = gamma
+        self._check_arguments()
         super().__init__(optimizer, last_epoch)
+
+    def _check_arguments(self) -> None:
+        _check_real("ExponentialLR", "gamma", self.gamma)
 
     def get_lr(self) -> list[float]:
         """The current lrs times gamma (unchanged by the constructor's initial step)."""
@@ -255,7 +346,12 @@ class CosineAnnealingLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         self.T_max = T_max
         self.eta_min = eta_min
+        self._check_arguments()
         super().__init__(optimizer, last_epoch)
+
+    def _check_arguments(self) -> None:
+        _check_int("CosineAnnealingLR", "T_max", self.T_max, 1)
+        _check_real("CosineAnnealingLR", "eta_min", self.eta_min)
 
     def get_lr(self) -> list[float]:
         """PyTorch's recursive form: scale (lr - eta_min) by the ratio of consecutive cosine factors."""
@@ -300,14 +396,21 @@ class LinearLR(LRScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
-        if not 0 < start_factor <= 1:
-            raise InvalidArgumentError(f"LinearLR: invalid start_factor {start_factor} (must be in (0, 1])")
-        if not 0 <= end_factor <= 1:
-            raise InvalidArgumentError(f"LinearLR: invalid end_factor {end_factor} (must be in [0, 1])")
         self.start_factor = start_factor
         self.end_factor = end_factor
         self.total_iters = total_iters
+        self._check_arguments()
         super().__init__(optimizer, last_epoch)
+
+    def _check_arguments(self) -> None:
+        _check_real("LinearLR", "start_factor", self.start_factor, None)
+        _check_real("LinearLR", "end_factor", self.end_factor, None)
+        if not 0 < self.start_factor <= 1:
+            raise InvalidArgumentError(f"LinearLR: invalid start_factor {self.start_factor} "
+                                       "(must be in (0, 1])")
+        if not 0 <= self.end_factor <= 1:
+            raise InvalidArgumentError(f"LinearLR: invalid end_factor {self.end_factor} (must be in [0, 1])")
+        _check_int("LinearLR", "total_iters", self.total_iters, 1)
 
     def get_lr(self) -> list[float]:
         """PyTorch's recursive form: multiply by the ratio of consecutive linear factors."""
@@ -399,6 +502,8 @@ class OneCycleLR(LRScheduler):
                 f"instead got {anneal_strategy!r}"
             )
         self._anneal_func_type = anneal_strategy
+        _check_real("OneCycleLR", "div_factor", div_factor, 0.0, strict=True)
+        _check_real("OneCycleLR", "final_div_factor", final_div_factor, 0.0, strict=True)
 
         warmup_end = float(pct_start * self.total_steps) - 1
         if three_phase:
@@ -420,6 +525,9 @@ class OneCycleLR(LRScheduler):
             ]
 
         max_lrs = _one_value_per_group("OneCycleLR", "max_lr", optimizer, max_lr)
+        for value in max_lrs:
+            _check_real("OneCycleLR", "max_lr", value, 0.0, strict=True)
+        self._check_arguments()
         if last_epoch == -1:
             for group, group_max_lr in zip(optimizer.param_groups, max_lrs, strict=True):
                 group["initial_lr"] = group_max_lr / div_factor
@@ -436,6 +544,8 @@ class OneCycleLR(LRScheduler):
             self.use_beta1 = "betas" in optimizer.defaults
             max_momentums = _one_value_per_group("OneCycleLR", "max_momentum", optimizer, max_momentum)
             base_momentums = _one_value_per_group("OneCycleLR", "base_momentum", optimizer, base_momentum)
+            for value in (*max_momentums, *base_momentums):
+                _check_real("OneCycleLR", "momentum", value)
             if last_epoch == -1:
                 for group, group_max, group_base in zip(
                     optimizer.param_groups, max_momentums, base_momentums, strict=True
@@ -444,6 +554,16 @@ class OneCycleLR(LRScheduler):
                     group["max_momentum"] = group_max
                     group["base_momentum"] = group_base
         super().__init__(optimizer, last_epoch)
+
+    def _check_arguments(self) -> None:
+        _check_int("OneCycleLR", "total_steps", self.total_steps, 1)
+        start_step = 0.0
+        for index, phase in enumerate(self._schedule_phases):
+            if phase["end_step"] == start_step:
+                raise InvalidArgumentError(
+                    f"OneCycleLR: phase {index} of the schedule is empty with total_steps={self.total_steps} "
+                    "and this pct_start (it would divide by zero): change pct_start or total_steps")
+            start_step = phase["end_step"]
 
     def _set_momentum(self, group: dict[str, Any], momentum: float) -> None:
         if self.use_beta1:
@@ -513,6 +633,7 @@ class ReduceLROnPlateau(LRScheduler):
         min_lr: float | list[float] = 0,
         eps: float = 1e-8,
     ) -> None:
+        _check_real("ReduceLROnPlateau", "factor", factor)
         if factor >= 1.0:
             raise InvalidArgumentError(f"ReduceLROnPlateau: invalid factor {factor} (must be < 1.0)")
         self.factor = factor
@@ -531,10 +652,26 @@ class ReduceLROnPlateau(LRScheduler):
         self.patience = patience
         self.cooldown = cooldown
         self.eps = eps
+        self.threshold = threshold
+        self._check_arguments()
         self.last_epoch = 0
         self._last_lr = self._current_lrs()
         self._init_is_better(mode, threshold, threshold_mode)
         self._reset()
+
+    def _check_arguments(self) -> None:
+        name = "ReduceLROnPlateau"
+        _check_real(name, "factor", self.factor)
+        if self.factor >= 1.0:
+            raise InvalidArgumentError(f"{name}: invalid factor {self.factor} (must be < 1.0)")
+        _check_int(name, "patience", self.patience, 0)
+        _check_int(name, "cooldown", self.cooldown, 0)
+        _check_real(name, "eps", self.eps)
+        _check_real(name, "threshold", self.threshold)
+        if not isinstance(self.min_lrs, (list, tuple)):
+            raise DTypeError(f"{name}: min_lrs must be a list, got {self.min_lrs!r}")
+        for value in self.min_lrs:
+            _check_real(name, "min_lr", value)
 
     def _reset(self) -> None:
         self.best = self.mode_worse
@@ -607,6 +744,14 @@ class ReduceLROnPlateau(LRScheduler):
                 group["lr"] = new_lr
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore attributes saved by `state_dict()`."""
-        self.__dict__.update(state_dict)
-        self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+        """Restore attributes saved by `state_dict()` (all checked; nothing changes on an error)."""
+
+        def apply(state: dict[str, Any]) -> None:
+            self.__dict__.update(state)
+            self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+
+        self._load_checked(state_dict, apply)
+
+    def _check_loaded(self) -> None:
+        _check_int("ReduceLROnPlateau", "last_epoch", self.last_epoch, 0)
+        self._check_arguments()

@@ -7,8 +7,9 @@ values they accept (`_check_hyperparameters`); everything else follows `torch.op
 from __future__ import annotations
 
 import copy
+import math
 import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,10 @@ from autograd_core.tape import replayable
 
 ParamGroup = dict[str, Any]
 StateDict = dict[str, Any]
+
+STEP = "step"
+BUFFER = "buffer"
+_FLAGS = ("nesterov", "amsgrad", "maximize", "centered")
 
 
 class Optimizer:
@@ -42,7 +47,7 @@ class Optimizer:
                 "set order changes between runs"
             )
         self.defaults = dict(defaults)
-        self._check_hyperparameters(self.defaults)
+        self._validate_group(self.defaults)
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[ParamGroup] = []
         self._step_count = 0
@@ -68,6 +73,72 @@ class Optimizer:
 
     def _check_hyperparameters(self, group: ParamGroup) -> None:
         """Raise InvalidArgumentError if a hyperparameter in `group` has a value the update cannot use."""
+
+    def _validate_group(self, group: ParamGroup) -> None:
+        """The boolean flags must be bools (a string 'False' would be truthy), then the subclass' checks."""
+        for flag in _FLAGS:
+            if flag in group and not isinstance(group[flag], (bool, np.bool_)):
+                raise DTypeError(f"{type(self).__name__}: {flag} must be a bool, got {group[flag]!r}")
+        self._check_hyperparameters(group)
+
+    def _state_spec(self, group: ParamGroup) -> dict[str, tuple[str, bool]]:
+        """The per-parameter state this optimizer reads: key -> (STEP or BUFFER, required).
+
+        STEP is a count (a non-negative real number), BUFFER an array of the parameter's shape and dtype.
+        `step()` and `load_state_dict()` check every parameter's state against it before changing anything.
+        """
+        return {}
+
+    def _check_state(self, where: str, param: Tensor, state: Any, group: ParamGroup,
+                     spec: dict[str, tuple[str, bool]] | None = None) -> None:
+        """Raise a typed error naming `where` (e.g. 'state of parameter 2') if `state` cannot be used.
+
+        `spec` is `_state_spec(group)`, passed in by `step()` so it is built once per group."""
+        if spec is None:
+            spec = self._state_spec(group)
+        if type(state) is dict:
+            shape, dtype = param.data.shape, param.data.dtype
+            for key, (kind, required) in spec.items():  # fast path: everything as step() leaves it
+                value = state.get(key)
+                if value is None and not required and key not in state:
+                    continue
+                if kind == STEP:
+                    if type(value) is int and value >= 0:
+                        continue
+                elif type(value) is np.ndarray and value.shape == shape and value.dtype == dtype:
+                    continue
+                break
+            else:
+                return
+        self._explain_bad_state(where, param, state, spec)
+
+    def _explain_bad_state(self, where: str, param: Tensor, state: Any,
+                           spec: dict[str, tuple[str, bool]]) -> None:
+        name = type(self).__name__
+        if not isinstance(state, dict):
+            raise DTypeError(f"{name}: {where} must be a dict, got {type(state).__name__}")
+        for key, (kind, required) in spec.items():
+            if key not in state:
+                if required:
+                    raise InvalidArgumentError(f"{name}: {where} (shape {param.shape}) lacks {key!r}")
+                continue
+            value = state[key]
+            if kind == STEP:
+                if isinstance(value, np.ndarray) and value.shape == ():
+                    value = value.item()
+                if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real)
+                        or not math.isfinite(value) or value < 0):
+                    raise InvalidArgumentError(f"{name}: {where}: {key!r} is {value!r}, expected a "
+                                               "non-negative number")
+            elif not isinstance(value, np.ndarray):
+                raise DTypeError(f"{name}: {where}: {key!r} is a {type(value).__name__}, expected an array "
+                                 f"of shape {param.shape}")
+            elif value.shape != param.data.shape:
+                raise ShapeError(f"{name}: {where}: {key!r} has shape {value.shape}, its parameter has "
+                                 f"shape {param.data.shape}")
+            elif value.dtype != param.data.dtype:
+                raise DTypeError(f"{name}: {where}: {key!r} has dtype {value.dtype}, its parameter has "
+                                 f"dtype {param.data.dtype}")
 
     def _update_parameter(
         self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup
@@ -122,7 +193,7 @@ class Optimizer:
         group["params"] = params
         for key, default in self.defaults.items():
             group.setdefault(key, default)
-        self._check_hyperparameters(group)
+        self._validate_group(group)
         self.param_groups.append(group)
 
     @replayable
@@ -143,7 +214,8 @@ class Optimizer:
         """Update every parameter that has a grad; returns the closure's loss (or None).
 
         `closure` re-evaluates the model and returns the loss; it runs with grad enabled before the update.
-        All grads and hyperparameters are checked first, so a failing step changes nothing.
+        All grads, hyperparameters and per-parameter state (also what load_state_dict brought in) are
+        checked first, so a failing step changes nothing. Parameters whose grad is None are skipped.
         """
         loss = None
         if closure is not None:
@@ -151,13 +223,19 @@ class Optimizer:
                 loss = closure()
 
         updates = []
+        index = -1
         for group in self.param_groups:
-            self._check_hyperparameters(group)
+            self._validate_group(group)
+            spec = self._state_spec(group)
             for param in group["params"]:
+                index += 1
                 if param.grad is None:
                     continue
                 grad = _grad_array(param)
                 self._check_grad_matches(param, grad)
+                state = self.state.get(param)
+                if state is not None:
+                    self._check_state(f"state of parameter {index}", param, state, group, spec)
                 updates.append((param, grad, group))
 
         with ag.no_grad():
@@ -208,6 +286,7 @@ class Optimizer:
         Everything is checked before anything is replaced.
         """
         name = type(self).__name__
+        _check_state_dict_layout(name, state_dict)
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise InvalidArgumentError(
@@ -236,22 +315,57 @@ class Optimizer:
         for saved, group in zip(saved_groups, self.param_groups, strict=True):
             new_group = copy.deepcopy({key: value for key, value in saved.items() if key != "params"})
             new_group["params"] = group["params"]
-            self._check_hyperparameters(new_group)
+            self._validate_group(new_group)
             new_groups.append(new_group)
+        group_of_index = {
+            saved_index: new_group
+            for saved, new_group in zip(saved_groups, new_groups, strict=True)
+            for saved_index in saved["params"]
+        }
 
         new_state = {}
         for saved_index, saved_state in state_dict["state"].items():
             if saved_index not in param_of_index:
                 raise InvalidArgumentError(
-                    f"{name}: loaded state refers to unknown parameter index {saved_index}"
+                    f"{name}: loaded state refers to unknown parameter index {saved_index!r}"
                 )
             param = param_of_index[saved_index]
+            where = f"loaded state of parameter {saved_index}"
+            if not isinstance(saved_state, Mapping):
+                raise DTypeError(f"{name}: {where} must be a dict, got {type(saved_state).__name__}")
             new_state[param] = {
                 key: _state_value_for(name, param, key, value) for key, value in saved_state.items()
             }
+            self._check_state(where, param, new_state[param], group_of_index[saved_index])
 
         self.param_groups = new_groups
         self.state = new_state
+
+
+def _check_state_dict_layout(optimizer_name: str, state_dict: Any) -> None:
+    """The outer layout made by `state_dict()`: {'state': {int: dict}, 'param_groups': [{'params': ...}]}."""
+    where = f"{optimizer_name}.load_state_dict"
+    if not isinstance(state_dict, Mapping):
+        raise DTypeError(f"{where}: expected a dict made by state_dict(), got {type(state_dict).__name__}")
+    missing = [key for key in ("state", "param_groups") if key not in state_dict]
+    if missing:
+        raise InvalidArgumentError(f"{where}: the state dict lacks {' and '.join(map(repr, missing))} "
+                                   "(expected {'state': {...}, 'param_groups': [...]} as made by "
+                                   "state_dict())")
+    if not isinstance(state_dict["state"], Mapping):
+        raise DTypeError(f"{where}: 'state' must be a dict index -> state, got "
+                         f"{type(state_dict['state']).__name__}")
+    groups = state_dict["param_groups"]
+    if not isinstance(groups, (list, tuple)):
+        raise DTypeError(f"{where}: 'param_groups' must be a list, got {type(groups).__name__}")
+    for index, group in enumerate(groups):
+        if not isinstance(group, Mapping) or "params" not in group:
+            raise InvalidArgumentError(f"{where}: param_groups[{index}] must be a dict with a 'params' list")
+        params = group["params"]
+        if not isinstance(params, (list, tuple)) or not all(
+                isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in params):
+            raise DTypeError(f"{where}: param_groups[{index}]['params'] must be a list of parameter indices, "
+                             f"got {params!r}")
 
 
 def _check_is_optimizable(optimizer_name: str, index: int, param: Any) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd_core import Tensor
 
-from .optimizer import Optimizer, ParamGroup, check_non_negative
+from .optimizer import BUFFER, STEP, Optimizer, ParamGroup, check_non_negative
 
 
 class RMSprop(Optimizer):
@@ -51,6 +51,10 @@ class RMSprop(Optimizer):
         check_non_negative("RMSprop", "momentum value", group["momentum"])
         check_non_negative("RMSprop", "weight_decay value", group["weight_decay"])
         check_non_negative("RMSprop", "alpha value", group["alpha"])
+
+    def _state_spec(self, group: ParamGroup) -> dict[str, tuple[str, bool]]:
+        return {"step": (STEP, True), "square_avg": (BUFFER, True), "momentum_buffer": (BUFFER, False),
+                "grad_avg": (BUFFER, False)}
 
     def _initial_state(self, param: Tensor, group: ParamGroup) -> dict[str, Any]:
         state: dict[str, Any] = {"step": 0, "square_avg": np.zeros_like(param.data)}

@@ -10,7 +10,7 @@ import numpy as np
 from autograd_core import Tensor
 from autograd_core.errors import InvalidArgumentError
 
-from .optimizer import Optimizer, ParamGroup, check_non_negative
+from .optimizer import BUFFER, Optimizer, ParamGroup, check_non_negative
 
 
 class SGD(Optimizer):
@@ -52,6 +52,9 @@ class SGD(Optimizer):
                 "SGD: nesterov momentum requires momentum > 0 and dampening == 0 "
                 f"(got momentum={group['momentum']}, dampening={group['dampening']})"
             )
+
+    def _state_spec(self, group: ParamGroup) -> dict[str, tuple[str, bool]]:
+        return {"momentum_buffer": (BUFFER, False)}
 
     def _update_parameter(
         self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup

@@ -77,7 +77,7 @@ def test_default_train_reaches_95_percent_and_writes_everything(tmp_path):
     result = run("train", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     (run_directory,) = (tmp_path / "runs").iterdir()
-    expected = {"model.npz", "metrics.csv", "graph.svg" if HAS_SVG else "graph.dot"}
+    expected = {"model.safetensors", "metrics.csv", "graph.svg" if HAS_SVG else "graph.dot"}
     if HAS_MATPLOTLIB:
         expected |= {"loss.png", "decision_boundary.png"}
     assert expected <= {p.name for p in run_directory.iterdir()}
@@ -102,10 +102,9 @@ def test_short_run_writes_metrics_model_and_plots(tmp_path):
     assert [row["epoch"] for row in rows] == ["1", "2", "3"]
     assert all(row["lr"] == "0.01" for row in rows)
     assert [float(row["seconds"]) for row in rows] == sorted(float(row["seconds"]) for row in rows)
-    import numpy as np
+    import nn
 
-    with np.load(out / "model.npz") as saved:
-        assert len(saved.files) == 6
+    assert len(nn.load(out / "model.safetensors")) == 6
     if HAS_MATPLOTLIB:
         assert (out / "loss.png").read_bytes().startswith(b"\x89PNG")
         assert (out / "decision_boundary.png").read_bytes().startswith(b"\x89PNG")
