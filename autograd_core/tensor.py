@@ -53,7 +53,7 @@ def as_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
         array = np.array(data, dtype=dtype)
     except (ValueError, TypeError) as exc:
         raise DTypeError(f"tensor: cannot make a tensor from {type(data).__name__}: {exc}") from None
-    if array.dtype == object or array.dtype.kind in "USV":
+    if array.dtype == object or (array.dtype.kind in "USV" and array.dtype.name != "bfloat16"):
         raise DTypeError(f"tensor: cannot make a tensor from {type(data).__name__} "
                          "(ragged or non-numeric data)")
     if dtype is None and array.dtype == np.float64 and not _has_numpy_float64(data):

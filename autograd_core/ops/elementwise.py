@@ -617,7 +617,7 @@ class Clone(Op):
     saved_inputs = ()
 
     def forward(x):
-        return np.array(x, copy=True)
+        return np.array(x, copy=True, order="C")
 
     def vjp(xp, needs, g, out, x):
         return (g,)
