@@ -1042,13 +1042,26 @@ def _where_method(self: Tensor, condition: Any, other: Any) -> Tensor:
 Tensor.where = _where_method
 
 
-# The operators: the two-operand fast path skips the keyword handling of add/sub/div.
-def _add(a: Any, b: Any) -> Tensor:
-    return apply(E.Add, E.promote(a, b))
+# The operators. `E.promote` holds the promotion rules; these only skip calling it in the two
+# cases where it has nothing to do (another tensor of the same dtype, or a Python float with a
+# floating tensor), which keeps the per-op cost of the hot path what it was before promotion.
+def _binary_operator(op: type[Op], name: str) -> tuple:
+    promote, tensor, fp = E.promote, Tensor, float
 
+    def forward(a: Any, b: Any) -> Tensor:
+        cls = b.__class__
+        if (cls is tensor and a.data.dtype is b.data.dtype) or (
+                cls is fp and a.data.dtype.kind == "f"):
+            return apply(op, (a, b))
+        return apply(op, promote(a, b))
 
-def _sub(a: Any, b: Any) -> Tensor:
-    return apply(E.Sub, E.promote(a, b))
+    def reflected(a: Any, b: Any) -> Tensor:
+        if b.__class__ is fp and a.data.dtype.kind == "f":
+            return apply(op, (b, a))
+        return apply(op, promote(b, a))
+
+    forward.__name__, reflected.__name__ = f"__{name}__", f"__r{name}__"
+    return forward, reflected
 
 
 def _truediv(a: Any, b: Any) -> Tensor:
@@ -1063,12 +1076,15 @@ def _reflected(fn: Any) -> Any:
     return method
 
 
+_add, _radd = _binary_operator(E.Add, "add")
+_sub, _rsub = _binary_operator(E.Sub, "sub")
+_mul, _rmul = _binary_operator(E.Mul, "mul")
 Tensor.__add__ = _add
-Tensor.__radd__ = _reflected(_add)
+Tensor.__radd__ = _radd
 Tensor.__sub__ = _sub
-Tensor.__rsub__ = _reflected(_sub)
-Tensor.__mul__ = mul
-Tensor.__rmul__ = _reflected(mul)
+Tensor.__rsub__ = _rsub
+Tensor.__mul__ = _mul
+Tensor.__rmul__ = _rmul
 Tensor.__truediv__ = _truediv
 Tensor.__rtruediv__ = _reflected(_truediv)
 Tensor.__floordiv__ = floor_divide

@@ -503,16 +503,17 @@ def result_dtype(*operands) -> np.dtype:
 
 
 def _cast(x, dtype: np.dtype):
-    """x as `dtype` (Python scalars are left for numpy, which keeps the array's dtype); a cast of a
-    tensor that requires grad is recorded, so its gradient flows back in its own dtype."""
+    """x as `dtype` (Python scalars are left for numpy, which keeps the array's dtype). A tensor's
+    cast is an op, so a gradient flows back in the tensor's own dtype. (Only same-category or
+    widening-category casts happen here, so an operand that requires grad is never cast to an
+    integer dtype.)"""
     if isinstance(x, _Tensor):
         if x.data.dtype == dtype:
             return x
-        if x.requires_grad and dtype_category(dtype) >= 2:
-            from ..graph import apply
+        from ..graph import apply
 
-            return apply(AsType, (x,), {"dtype": dtype})
-        return _Tensor._wrap(x.data.astype(dtype))
+        # recorded (not a plain copy) so that a tape replays the cast on new inputs
+        return apply(AsType, (x,), {"dtype": dtype})
     if isinstance(x, (np.ndarray, np.generic)):
         return x if x.dtype == dtype else np.asarray(x).astype(dtype)
     return x
