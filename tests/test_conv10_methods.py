@@ -188,3 +188,17 @@ def test_new_factories_take_self_dtype(dtype):
     np.testing.assert_array_equal(x.new_full((2,), 7).data, [7, 7])
     assert x.new_zeros(2, dtype=ag.int32).dtype == ag.int32
     assert ag.zeros(2).new_ones(2, requires_grad=True).requires_grad
+
+
+def test_bfloat16_casts_are_differentiable_like_torch():
+    data = np.array([1.5, -2.25, 3.0])
+    x, tx = ag.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    out = ((x.bfloat16() * 3) ** 2).float().sum()
+    tout = ((tx.bfloat16() * 3) ** 2).float().sum()
+    assert out.dtype == ag.float32
+    np.testing.assert_allclose(out.data, tout.detach().numpy())
+    out.backward()
+    tout.backward()
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy())
+    assert (ag.ones(2, dtype=ag.bfloat16) + ag.ones(2, dtype=ag.float16)).dtype == ag.float32
+    assert (ag.ones(2, dtype=ag.bfloat16) * 1.5).dtype == ag.bfloat16

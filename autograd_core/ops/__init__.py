@@ -192,7 +192,7 @@ def astype(x: Any, dtype: Any) -> Tensor:
     dtype = np.dtype(dtype)
     if dtype == x.dtype:
         return x
-    if dtype.kind not in "fc" and x.requires_grad:
+    if dtype.kind not in "fc" and dtype.name != "bfloat16" and x.requires_grad:
         return Tensor._wrap(x.data.astype(dtype))
     return apply(E.AsType, (x,), {"dtype": dtype})
 
