@@ -142,3 +142,11 @@ def test_argmax_keeps_numpy_keywords():
 def test_errors_are_typed(call, error):
     with pytest.raises(error):
         call(ag.tensor(TIED))
+
+
+def test_traced_max_with_dim_reselects_on_new_inputs():
+    traced = ag.trace(lambda x: x.max(1).values * 2 + x.min(0, True).values.sum(),
+                      ag.tensor(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])))
+    new = np.array([[9.0, 1.0, 2.0], [0.0, 0.0, 8.0]])
+    result, _ = traced(ag.tensor(new))
+    np.testing.assert_allclose(result.data, new.max(1) * 2 + new.min(0).sum())

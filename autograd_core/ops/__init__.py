@@ -356,11 +356,9 @@ def _extremum(name, op, arg_op, pairwise, x, dim, keepdim, axis, keepdims):
     _check_nonempty(x, (axis_n,) if x.ndim else None, name)
     if x.ndim == 0:
         return RT.ValuesIndices(reshape(x, ()), Tensor._wrap(np.zeros((), dtype=np.int64)))
-    indices = apply_nondifferentiable(arg_op, (x,), {"axis": axis_n, "keepdims": True})
-    values = gather(x, axis_n, indices)
-    if not keep:
-        values = reshape(values, x.shape[:axis_n] + x.shape[axis_n + 1:])
-        indices = Tensor._wrap(indices.data.reshape(values.shape))
+    values = apply(E.MaxAlongDim if name == "max" else E.MinAlongDim, (x,),
+                   {"axis": axis_n, "keepdim": keep})
+    indices = apply_nondifferentiable(arg_op, (x,), {"axis": axis_n, "keepdims": keep})
     return RT.ValuesIndices(values, indices)
 
 

@@ -622,3 +622,34 @@ class Clone(Op):
 
     def vjp(xp, needs, g, out, x):
         return (g,)
+
+
+class _SelectAlongDim(Op):
+    """max/min along one dimension, the values of the (first) selected elements; the gradient goes
+    to the selected element only (PyTorch's rule for max/min with a dim). The selection is
+    recomputed from the saved input in the vjp, so traced programs replay it on new inputs."""
+    saved_inputs = (0,)
+    pick = staticmethod(np.argmax)
+
+    @classmethod
+    def forward(cls, x, axis, keepdim):
+        index = cls.pick(x, axis=axis, keepdims=True)
+        values = np.take_along_axis(x, index, axis=axis)
+        return values if keepdim else values.squeeze(axis)
+
+    @classmethod
+    def vjp(cls, xp, needs, g, out, x, axis, keepdim):
+        index = cls.pick(_raw_array(x), axis=axis, keepdims=True)
+        if not keepdim:
+            g = xp.expand_dims(g, axis)
+        return (xp.scatter_add(np.zeros(x.shape, dtype=_raw_array(g).dtype), axis, index, g),)
+
+
+class MaxAlongDim(_SelectAlongDim):
+    name = "max"
+    pick = staticmethod(np.argmax)
+
+
+class MinAlongDim(_SelectAlongDim):
+    name = "min"
+    pick = staticmethod(np.argmin)
