@@ -125,6 +125,7 @@ def test_dtype_objects():
         assert ag.ones(2).astype(dtype).dtype == dtype
         assert ag.ones(2).to(dtype).dtype == dtype
         assert ag.ones(2).to(f"torch.{name}").dtype == dtype
+        assert ag.astype(ag.ones(2), f"torch.{name}").dtype == dtype
         assert ag.full((2,), 1, dtype=dtype).dtype == dtype
 
 

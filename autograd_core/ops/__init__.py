@@ -188,8 +188,10 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 
 
 def astype(x: Any, dtype: Any) -> Tensor:
+    from ..tensor import _resolve_dtype
+
     x = _tensor(x)
-    dtype = np.dtype(dtype)
+    dtype = _resolve_dtype(dtype)
     if dtype == x.dtype:
         return x
     if dtype.kind not in "fc" and dtype.name != "bfloat16" and x.requires_grad:
