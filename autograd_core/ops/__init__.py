@@ -530,10 +530,9 @@ def transpose(x: Any, *dims: Any, dim0: int | None = None, dim1: int | None = No
         raise InvalidArgumentError(f"transpose: expected two dimensions to swap (or one sequence, a "
                                    f"permutation), got {dims} for shape {x.shape}; use permute "
                                    "for a permutation")
-    if x.ndim == 0:
-        _dims(dims[:1], 0, "transpose", x.shape), _dims(dims[1:], 0, "transpose", x.shape)
-        return reshape(x, ())
     a, b = _dim(dims[0], x.ndim, "transpose", x.shape), _dim(dims[1], x.ndim, "transpose", x.shape)
+    if x.ndim == 0:  # dims 0 and -1 are accepted, as torch does
+        return reshape(x, ())
     order = list(range(x.ndim))
     order[a], order[b] = b, a
     return apply(S.Transpose, (x,), {"axes": tuple(order)})
