@@ -1042,20 +1042,21 @@ Tensor.where = _where_method
 
 
 # The operators. `E.promote` holds the promotion rules; these only skip calling it in the two
-# cases where it has nothing to do (another tensor of the same dtype, or a Python float with a
-# floating tensor), which keeps the per-op cost of the hot path what it was before promotion.
+# cases where it has nothing to do (another tensor of the same dtype, or a Python float or int
+# with a floating tensor), which keeps the per-op cost of the hot path what it was before promotion.
 def _binary_operator(op: type[Op], name: str) -> tuple:
-    promote, tensor, fp = E.promote, Tensor, float
+    promote, tensor, fp, integer = E.promote, Tensor, float, int
 
     def forward(a: Any, b: Any) -> Tensor:
         cls = b.__class__
         if (cls is tensor and a.data.dtype is b.data.dtype) or (
-                cls is fp and a.data.dtype.kind == "f"):
+                (cls is fp or cls is integer) and a.data.dtype.kind == "f"):
             return apply(op, (a, b))
         return apply(op, promote(a, b))
 
     def reflected(a: Any, b: Any) -> Tensor:
-        if b.__class__ is fp and a.data.dtype.kind == "f":
+        cls = b.__class__
+        if (cls is fp or cls is integer) and a.data.dtype.kind == "f":
             return apply(op, (b, a))
         return apply(op, promote(b, a))
 
