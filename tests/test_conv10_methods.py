@@ -86,7 +86,8 @@ def test_every_public_tensor_first_function_has_a_method():
     missing = [name for name in ops.__all__ if callable(getattr(ops, name))
                and not inspect.isclass(getattr(ops, name)) and name not in not_methods
                and not hasattr(ag.Tensor, name)]
-    assert not missing, missing
+    assert not missing, f"{missing}: add them to ops._TENSOR_METHODS (or, if a method makes no " \
+        "sense, to not_methods here)"
 
 
 # ---- dtype helpers ------------------------------------------------------------------------------
