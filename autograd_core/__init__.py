@@ -22,8 +22,24 @@ from . import functional
 from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
-float32 = "float32"
-float64 = "float64"
+# ---- conv10: dtype objects (numpy dtypes), usable wherever a dtype is taken, as torch.float32 ----
+import numpy as _np  # noqa: E402
+import ml_dtypes as _ml_dtypes  # noqa: E402
+
+float16 = half = _np.dtype(_np.float16)
+bfloat16 = _np.dtype(_ml_dtypes.bfloat16)
+float32 = float = _np.dtype(_np.float32)  # noqa: A001 (torch.float)
+float64 = double = _np.dtype(_np.float64)
+complex64 = cfloat = _np.dtype(_np.complex64)
+complex128 = cdouble = _np.dtype(_np.complex128)
+int8 = _np.dtype(_np.int8)
+int16 = short = _np.dtype(_np.int16)
+int32 = int = _np.dtype(_np.int32)  # noqa: A001 (torch.int)
+int64 = long = _np.dtype(_np.int64)
+uint8 = _np.dtype(_np.uint8)
+bool = _np.dtype(_np.bool_)  # noqa: A001 (torch.bool)
+dtype = _np.dtype
+from .tensor import Size, device  # noqa: E402
 
 __version__ = "0.1.0"
 from .tape import Tape, TracerWarning, replayable

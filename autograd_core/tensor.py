@@ -17,18 +17,29 @@ _state = mode.state
 INPLACE_UPDATES = [0]
 
 
+#: torch's dtype aliases whose numpy spelling means something else ("float" is float64 in numpy).
+_TORCH_DTYPE_NAMES = {"float": "float32", "int": "int32", "long": "int64", "half": "float16",
+                      "double": "float64", "short": "int16", "cfloat": "complex64",
+                      "cdouble": "complex128", "bool": "bool"}
+
+
 def _resolve_dtype(dtype: Any, name: str = "tensor") -> np.dtype | None:
-    """A numpy dtype from a dtype, a type or a name ("float32", "torch.float32"); a DTypeError
+    """A numpy dtype from a dtype, a type, a name or a 'torch.float32'-style string; a DTypeError
     naming `name` (the op) for unknown names and non-numeric dtypes."""
     if dtype is None:
         return None
-    if isinstance(dtype, str) and dtype.startswith("torch."):
-        dtype = dtype[len("torch."):]
+    if isinstance(dtype, str):
+        if dtype.startswith("torch."):
+            dtype = _TORCH_DTYPE_NAMES.get(dtype[len("torch."):], dtype[len("torch."):])
+        if dtype == "bfloat16":
+            import ml_dtypes
+
+            return np.dtype(ml_dtypes.bfloat16)
     try:
         resolved = np.dtype(dtype)
     except (TypeError, ValueError):
         raise DTypeError(f"{name}: unknown dtype {dtype!r}") from None
-    if resolved.kind not in "biufc":
+    if resolved.kind not in "biufc" and resolved.name != "bfloat16":
         raise DTypeError(f"{name}: unsupported dtype {resolved} (only bool, integer, floating and "
                          "complex dtypes)")
     return resolved
@@ -47,7 +58,7 @@ def as_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
         array = np.array(data, dtype=dtype)
     except (ValueError, TypeError) as exc:
         raise DTypeError(f"tensor: cannot make a tensor from {type(data).__name__}: {exc}") from None
-    if array.dtype == object or array.dtype.kind in "USV":
+    if array.dtype == object or (array.dtype.kind in "USV" and array.dtype.name != "bfloat16"):
         raise DTypeError(f"tensor: cannot make a tensor from {type(data).__name__} "
                          "(ragged or non-numeric data)")
     if dtype is None and array.dtype == np.float64 and not _has_numpy_float64(data):
@@ -113,8 +124,10 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def size(self) -> int:
-        return self.data.size
+    def size(self) -> Size:
+        """The number of elements (numpy's `.size`), and callable as torch's: `x.size()` is the
+        shape, `x.size(1)` one dimension's size (see `Size`)."""
+        return Size(self.data)
 
     @property
     def is_leaf(self) -> bool:
@@ -440,6 +453,228 @@ class Tensor:
             raise UnsupportedError("iteration over a 0-d tensor")
         for i in range(self.data.shape[0]):
             yield self[i]
+
+
+# ---- conv10: PyTorch's out-of-place tensor helpers (dtype casts, to, size, new_*, ...) ----------
+
+class Size(int):
+    """`tensor.size`: an int, the number of elements (numpy's `.size`, which code here relies on),
+    that is also callable as PyTorch's `tensor.size(dim=None)`: the shape tuple, or one size."""
+
+    def __new__(cls, array: np.ndarray) -> Size:
+        value = super().__new__(cls, array.size)
+        value.shape = array.shape
+        return value
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        ndim = len(self.shape)
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or not -ndim <= dim < ndim:
+            raise InvalidArgumentError(f"size: dimension {dim!r} is out of range for a tensor of "
+                                       f"shape {self.shape}")
+        return self.shape[dim]
+
+
+class device:  # noqa: N801 (torch.device)
+    """A device marker: only 'cpu' exists here (`tensor.device`, `.to('cpu')`, `ag.device('cpu')`)."""
+
+    __slots__ = ("type",)
+
+    def __init__(self, type: Any = "cpu", index: int | None = None) -> None:  # noqa: A002
+        name = type.type if isinstance(type, device) else str(type)
+        if name.split(":")[0] != "cpu":
+            raise UnsupportedError(f"device: only 'cpu' is supported, got {name!r}")
+        self.type = "cpu"
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, (device, str)) and str(other).split(":")[0] == "cpu"
+
+    __hash__ = object.__hash__
+
+    def __str__(self) -> str:
+        return "cpu"
+
+    def __repr__(self) -> str:
+        return "device(type='cpu')"
+
+
+CPU = device("cpu")
+
+#: torch's legacy tensor type names, for Tensor.type().
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
+               "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+               "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
+               "complex128": "ComplexDoubleTensor"}
+_TYPE_DTYPES = {name: dtype for dtype, name in _TYPE_NAMES.items()}
+
+
+def is_floating_dtype(dtype: np.dtype) -> bool:
+    """Floating point, bfloat16 (a numpy 'V' kind from ml_dtypes) included."""
+    return dtype.kind == "f" or dtype.name == "bfloat16"
+
+
+def _bfloat16() -> np.dtype:
+    import ml_dtypes
+
+    return np.dtype(ml_dtypes.bfloat16)
+
+
+def _torch_helpers() -> None:
+    """Adds PyTorch's out-of-place helpers to Tensor (one place, so they are easy to find)."""
+
+    def half(self: Tensor) -> Tensor:
+        return ops.astype(self, np.float16)
+
+    def bfloat16(self: Tensor) -> Tensor:
+        return ops.astype(self, _bfloat16())
+
+    def int_(self: Tensor) -> Tensor:
+        return ops.astype(self, np.int32)
+
+    def long(self: Tensor) -> Tensor:
+        return ops.astype(self, np.int64)
+
+    def short(self: Tensor) -> Tensor:
+        return ops.astype(self, np.int16)
+
+    def byte(self: Tensor) -> Tensor:
+        return ops.astype(self, np.uint8)
+
+    def char(self: Tensor) -> Tensor:
+        return ops.astype(self, np.int8)
+
+    def bool_(self: Tensor) -> Tensor:
+        return ops.astype(self, np.bool_)
+
+    def type_(self: Tensor, dtype: Any = None) -> Any:
+        """`x.type()`: torch's type name for the dtype ('autograd_core.FloatTensor', or the dtype
+        name when torch has none); `x.type(dtype)`: the tensor cast to dtype (a dtype, or a name
+        such as 'torch.FloatTensor')."""
+        if dtype is None:
+            name = _TYPE_NAMES.get(self.data.dtype.name)
+            return f"autograd_core.{name}" if name else self.data.dtype.name
+        if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _TYPE_DTYPES:
+            dtype = _TYPE_DTYPES[dtype.rsplit(".", 1)[-1]]
+        return ops.astype(self, _resolve_dtype(dtype))
+
+    def to(self: Tensor, *args: Any, dtype: Any = None, device: Any = None,
+           non_blocking: bool = False, copy: bool = False) -> Tensor:
+        """torch's .to: `.to(dtype)`, `.to('cpu')`, `.to(device, dtype)`, `.to(other)` (other's
+        dtype), with dtype=/device=/copy= keywords. Only the cpu device exists."""
+        target = dtype
+        for arg in args:
+            if isinstance(arg, Tensor):
+                target = arg.data.dtype
+            elif _is_device(arg):
+                _check_device(arg)
+            else:
+                target = arg
+        if device is not None:
+            _check_device(device)
+        result = self if target is None else ops.astype(self, _resolve_dtype(target))
+        return ops.clone(result) if copy and result is self else result
+
+    def cpu(self: Tensor) -> Tensor:
+        return self
+
+    def contiguous(self: Tensor) -> Tensor:
+        """self when its array is row-major contiguous, else a differentiable contiguous copy."""
+        return self if self.data.flags.c_contiguous else ops.clone(self)
+
+    def nelement(self: Tensor) -> int:
+        return self.data.size
+
+    def element_size(self: Tensor) -> int:
+        return self.data.dtype.itemsize
+
+    def is_floating_point(self: Tensor) -> bool:
+        return is_floating_dtype(self.data.dtype)
+
+    def is_complex(self: Tensor) -> bool:
+        return self.data.dtype.kind == "c"
+
+    def ndimension(self: Tensor) -> int:
+        return self.data.ndim
+
+    def view_as(self: Tensor, other: Any) -> Tensor:
+        return ops.view(self, tuple(np.shape(other)))
+
+    def reshape_as(self: Tensor, other: Any) -> Tensor:
+        return ops.reshape(self, tuple(np.shape(other)))
+
+    def expand_as(self: Tensor, other: Any) -> Tensor:
+        return ops.expand(self, tuple(np.shape(other)))
+
+    def _new(self: Tensor, array: np.ndarray, requires_grad: bool) -> Tensor:
+        t = Tensor._wrap(array)
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
+
+    def _new_args(self: Tensor, size: tuple, dtype: Any) -> tuple:
+        if len(size) == 1 and isinstance(size[0], (tuple, list)):
+            size = tuple(size[0])
+        return tuple(int(n) for n in size), (_resolve_dtype(dtype) or self.data.dtype)
+
+    def new_zeros(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        shape, dt = _new_args(self, size, dtype)
+        return _new(self, np.zeros(shape, dtype=dt), requires_grad)
+
+    def new_ones(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        shape, dt = _new_args(self, size, dtype)
+        return _new(self, np.ones(shape, dtype=dt), requires_grad)
+
+    def new_empty(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        shape, dt = _new_args(self, size, dtype)
+        return _new(self, np.empty(shape, dtype=dt), requires_grad)
+
+    def new_full(self: Tensor, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        shape, dt = _new_args(self, (size,), dtype)
+        return _new(self, np.full(shape, fill_value, dtype=dt), requires_grad)
+
+    def new_tensor(self: Tensor, data: Any, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False) -> Tensor:
+        """A new leaf with a copy of `data`, in self's dtype unless dtype is given."""
+        array = as_array(data, dtype=_resolve_dtype(dtype) or self.data.dtype)
+        return _new(self, array, requires_grad)
+
+    for name, fn in {"half": half, "bfloat16": bfloat16, "int": int_, "long": long, "short": short,
+                     "byte": byte, "char": char, "bool": bool_, "type": type_, "to": to,
+                     "cpu": cpu, "contiguous": contiguous, "nelement": nelement,
+                     "element_size": element_size, "is_floating_point": is_floating_point,
+                     "is_complex": is_complex, "ndimension": ndimension, "view_as": view_as,
+                     "reshape_as": reshape_as, "expand_as": expand_as, "new_zeros": new_zeros,
+                     "new_ones": new_ones, "new_empty": new_empty, "new_full": new_full,
+                     "new_tensor": new_tensor}.items():
+        fn.__name__ = name
+        setattr(Tensor, name, fn)
+    Tensor.device = property(lambda self: CPU, doc="Always the cpu device.")
+    Tensor.mT = property(_matrix_transpose, doc="The last two dimensions swapped (torch's .mT).")
+
+
+def _matrix_transpose(self: Tensor) -> Tensor:
+    if self.data.ndim < 2:
+        raise InvalidArgumentError(f"mT: needs a tensor with at least 2 dimensions, got shape "
+                                   f"{self.shape}")
+    return ops.transpose(self, -2, -1)
+
+
+def _is_device(value: Any) -> bool:
+    return isinstance(value, device) or (isinstance(value, str) and not value.startswith(
+        "torch.") and value.split(":")[0] in ("cpu", "cuda", "mps", "meta", "xpu"))
+
+
+def _check_device(value: Any) -> None:
+    device(value)
+
+
+_torch_helpers()
 
 
 def _record_inplace(target: Tensor, operand: Any, fn: Callable) -> None:

@@ -433,17 +433,28 @@ def _weighted_cat(pieces, cat):
     return cat([p * (i + 1) for i, p in enumerate(pieces)])
 
 
-case("split-sections", lambda x: _weighted_cat(ag.split(x, 3), ag.cat), (normal(6, 2),),
+# torch's split: an int is the chunk size (the last chunk smaller), a list the sizes.
+case("split-size", lambda x: _weighted_cat(ag.split(x, 4), ag.cat), (normal(10, 2),),
+     lambda x: _weighted_cat(_t().split(x, 4), _t().cat))
+case("split-sizes-axis1", lambda x: _weighted_cat(ag.split(x, [1, 3, 1], axis=1),
+                                                  lambda ps: ag.cat(ps, axis=1)),
+     (normal(2, 5),),
+     lambda x: _weighted_cat(_t().split(x, [1, 3, 1], dim=1), lambda ps: _t().cat(ps, dim=1)))
+case("split-dim-keyword", lambda x: _weighted_cat(ag.split(x, 2, dim=1), lambda ps: ag.cat(ps, dim=1)),
+     (normal(3, 5),),
+     lambda x: _weighted_cat(_t().split(x, 2, dim=1), lambda ps: _t().cat(ps, dim=1)))
+case("split-method-unused-piece", lambda x: x.split(2)[1], (normal(4, 3),),
+     lambda x: _t().split(x, 2)[1])
+case("tensor_split-sections", lambda x: _weighted_cat(ag.tensor_split(x, 3), ag.cat), (normal(7, 2),),
      lambda x: _weighted_cat(_t().tensor_split(x, 3), _t().cat))
-case("split-indices-axis1", lambda x: _weighted_cat(ag.split(x, [1, 3], axis=1),
-                                                    lambda ps: ag.cat(ps, axis=1)),
+case("tensor_split-indices", lambda x: _weighted_cat(x.tensor_split([1, 3], dim=1),
+                                                     lambda ps: ag.cat(ps, dim=1)),
      (normal(2, 5),),
      lambda x: _weighted_cat(_t().tensor_split(x, [1, 3], dim=1), lambda ps: _t().cat(ps, dim=1)))
-case("split-dim-keyword", lambda x: _weighted_cat(ag.split(x, 2, dim=1), lambda ps: ag.cat(ps, dim=1)),
-     (normal(3, 4),),
-     lambda x: _weighted_cat(_t().tensor_split(x, 2, dim=1), lambda ps: _t().cat(ps, dim=1)))
-case("split-method-unused-piece", lambda x: x.split(2)[1], (normal(4, 3),),
-     lambda x: _t().tensor_split(x, 2)[1])
+case("chunk-uneven", lambda x: _weighted_cat(ag.chunk(x, 4), ag.cat), (normal(6, 2),),
+     lambda x: _weighted_cat(_t().chunk(x, 4), _t().cat))
+case("unbind-dim1", lambda x: _weighted_cat(x.unbind(1), ag.stack), (normal(2, 3),),
+     lambda x: _weighted_cat(x.unbind(1), _t().stack))
 
 
 # -- indexing ---------------------------------------------------------------------------------------------
@@ -612,9 +623,8 @@ def test_every_case_id_is_unique() -> None:
 # ---- both names exist, and Tensor methods are the same ops ---------------------------------------
 
 @pytest.mark.parametrize("first, second", [
-    ("clip", "clamp"), ("reshape", "view"), ("transpose", "permute"),
-    ("expand_dims", "unsqueeze"), ("concatenate", "cat"), ("max", "amax"), ("min", "amin"),
-    ("broadcast_to", "expand"),
+    ("clip", "clamp"), ("swapaxes", "swapdims"), ("moveaxis", "movedim"),
+    ("expand_dims", "unsqueeze"), ("concatenate", "cat"),
 ])
 def test_both_names_exist_as_functions_and_methods(first: str, second: str) -> None:
     assert getattr(ag, first) is getattr(ag, second)

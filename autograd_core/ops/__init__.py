@@ -19,6 +19,7 @@ from ..tensor import Tensor
 from . import elementwise as E
 from . import linalg as L
 from . import reductions as R
+from . import return_types as RT
 from . import shape as S
 from .reductions import normalize_axis
 
@@ -53,14 +54,18 @@ def _dim_overrides(axis, dim):
 
 # ---- arithmetic ---------------------------------------------------------------------------------
 
-def add(a: Any, b: Any) -> Tensor:
-    """a + b with broadcasting."""
-    return apply(E.Add, (a, b))
+def add(a: Any, b: Any, *, alpha: Any = 1) -> Tensor:
+    """a + alpha * b with broadcasting and PyTorch's type promotion (torch.add)."""
+    if alpha != 1:
+        b = mul(b, alpha)
+    return apply(E.Add, E.promote(a, b))
 
 
-def sub(a: Any, b: Any) -> Tensor:
-    """a - b with broadcasting."""
-    return apply(E.Sub, (a, b))
+def sub(a: Any, b: Any, *, alpha: Any = 1) -> Tensor:
+    """a - alpha * b with broadcasting (torch.sub)."""
+    if alpha != 1:
+        b = mul(b, alpha)
+    return apply(E.Sub, E.promote(a, b))
 
 
 subtract = sub
@@ -68,15 +73,22 @@ subtract = sub
 
 def mul(a: Any, b: Any) -> Tensor:
     """a * b with broadcasting."""
-    return apply(E.Mul, (a, b))
+    return apply(E.Mul, E.promote(a, b))
 
 
 multiply = mul
 
 
-def div(a: Any, b: Any) -> Tensor:
-    """a / b with broadcasting (true division)."""
-    return apply(E.Div, (a, b))
+def div(a: Any, b: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """a / b with broadcasting: true division (integers give the default float dtype), or with
+    rounding_mode 'floor' / 'trunc' the quotient rounded down / toward zero in the operands' dtype
+    (torch.div; the rounded forms have a zero gradient, as in PyTorch)."""
+    if rounding_mode is None:
+        return apply(E.Div, E.promote(a, b, true_divide=True))
+    if rounding_mode not in ("floor", "trunc"):
+        raise InvalidArgumentError(f"div: rounding_mode must be None, 'floor' or 'trunc', got "
+                                   f"{rounding_mode!r}")
+    return apply(E.RoundedDiv, E.promote(a, b), {"rounding_mode": rounding_mode})
 
 
 divide = true_divide = div
@@ -84,7 +96,7 @@ divide = true_divide = div
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (numpy/PyTorch name)
     """a ** b with broadcasting."""
-    return apply(E.Pow, (a, b))
+    return apply(E.Pow, E.promote(a, b))
 
 
 power = pow
@@ -192,11 +204,11 @@ def _plain(value: Any) -> Any:
 
 
 def maximum(a: Any, b: Any) -> Tensor:
-    return apply(E.Maximum, (a, b))
+    return apply(E.Maximum, E.promote(a, b))
 
 
 def minimum(a: Any, b: Any) -> Tensor:
-    return apply(E.Minimum, (a, b))
+    return apply(E.Minimum, E.promote(a, b))
 
 
 _NOT_GIVEN = object()
@@ -215,7 +227,7 @@ def where(condition: Any, a: Any = _NOT_GIVEN, b: Any = _NOT_GIVEN) -> Tensor | 
         raise DTypeError(f"where: condition must be a bool (or numeric) tensor, got {condition.dtype}")
     if condition.dtype != bool:
         condition = ne(condition, 0)
-    return apply(E.Where, (condition, a, b))
+    return apply(E.Where, (condition, *E.promote(a, b)))
 
 
 def astype(x: Any, dtype: Any) -> Tensor:
@@ -225,7 +237,7 @@ def astype(x: Any, dtype: Any) -> Tensor:
     dtype = _resolve_dtype(dtype, "astype")
     if dtype == x.dtype:
         return x
-    if dtype.kind not in "fc" and x.requires_grad:
+    if dtype.kind not in "fc" and dtype.name != "bfloat16" and x.requires_grad:
         return Tensor._wrap(x.data.astype(dtype))
     return apply(E.AsType, (x,), {"dtype": dtype})
 
@@ -282,20 +294,36 @@ def isfinite(x: Any) -> Tensor:
     return apply_nondifferentiable(_ISFINITE, (_tensor(x),))
 
 
-def argmax(x: Any, axis: int | None = None, keepdims: bool = False, dim: int | None = None) -> Tensor:
-    """Index of the largest element (over all elements when axis is None); not differentiable."""
+def _arg_extremum(op, x, dim, keepdim, axis, keepdims, name):
     x = _tensor(x)
-    axis = _axis_arg(axis, dim)
-    normalize_axis(axis, x.ndim, "argmax")
-    return apply_nondifferentiable(_ARGMAX, (x,), {"axis": axis, "keepdims": keepdims})
+    dim = _axis_arg(axis, dim)
+    keepdim = bool(keepdims) if keepdims is not None else bool(keepdim)
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        raise InvalidArgumentError(f"{name}: dim must be an int or None, got {dim!r}")
+    if dim is None:
+        if x.size == 0:
+            raise ShapeError(f"{name}: cannot take the {name} of an empty tensor of shape {x.shape}")
+        flat = apply_nondifferentiable(op, (x,), {"axis": None, "keepdims": False})
+        return reshape(flat, (1,) * x.ndim) if keepdim else flat
+    axis_n = normalize_axis(dim, x.ndim, name)[0]
+    if x.ndim and x.shape[axis_n] == 0:
+        raise ShapeError(f"{name}: cannot reduce dimension {dim} of size 0 (shape {x.shape})")
+    if x.ndim == 0:
+        return Tensor._wrap(np.zeros((), dtype=np.int64))
+    return apply_nondifferentiable(op, (x,), {"axis": axis_n, "keepdims": keepdim})
 
 
-def argmin(x: Any, axis: int | None = None, keepdims: bool = False, dim: int | None = None) -> Tensor:
-    """Index of the smallest element; not differentiable."""
-    x = _tensor(x)
-    axis = _axis_arg(axis, dim)
-    normalize_axis(axis, x.ndim, "argmin")
-    return apply_nondifferentiable(_ARGMIN, (x,), {"axis": axis, "keepdims": keepdims})
+def argmax(x: Any, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+           keepdims: bool | None = None) -> Tensor:
+    """Index of the first largest element along `dim` (torch.argmax); over the flattened tensor
+    when dim is None. Not differentiable. numpy's axis=/keepdims= are accepted as aliases."""
+    return _arg_extremum(_ARGMAX, x, dim, keepdim, axis, keepdims, "argmax")
+
+
+def argmin(x: Any, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+           keepdims: bool | None = None) -> Tensor:
+    """Index of the first smallest element along `dim` (torch.argmin); not differentiable."""
+    return _arg_extremum(_ARGMIN, x, dim, keepdim, axis, keepdims, "argmin")
 
 
 # ---- reductions -----------------------------------------------------------------------------------
@@ -369,23 +397,69 @@ def _check_nonempty(x, axis, name):
         raise ShapeError(f"{name}: cannot reduce an empty tensor of shape {shape}")
 
 
-def max(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
-        keepdim: bool | None = None) -> Tensor:
-    """Largest value over `axis`; tied maxima share the gradient evenly (like torch.amax)."""
+def _extremum(name, op, arg_op, pairwise, x, dim, keepdim, axis, keepdims):
+    """max/min: a dimension gives (values, indices) (torch), numpy's axis= the values only, a
+    tensor second argument the elementwise maximum/minimum, nothing the full reduction."""
+    if isinstance(dim, (Tensor, np.ndarray)):
+        if axis is not None or keepdims is not None or keepdim:
+            raise InvalidArgumentError(f"{name}: with a tensor second argument {name} is the "
+                                       f"elementwise {pairwise.__name__}; it takes no dim")
+        return pairwise(x, dim)
     x = _tensor(x)
-    _check_nonempty(x, normalize_axis(_axis_arg(axis, dim), x.ndim, "max"), "max")
-    return _reduce(R.Max, x, axis, keepdims, dim, keepdim)
+    if axis is not None or dim is None:
+        keep = bool(keepdims) if keepdims is not None else bool(keepdim)
+        _check_nonempty(x, normalize_axis(axis, x.ndim, name), name)
+        return _reduce(op, x, axis, keep)
+    if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
+        raise InvalidArgumentError(f"{name}: dim must be an int (use amax/amin or axis= for a "
+                                   f"tuple of dims), got {dim!r}")
+    keep = bool(keepdims) if keepdims is not None else bool(keepdim)
+    axis_n = normalize_axis(dim, x.ndim, name)[0]
+    _check_nonempty(x, (axis_n,) if x.ndim else None, name)
+    if x.ndim == 0:
+        return RT.ValuesIndices(reshape(x, ()), Tensor._wrap(np.zeros((), dtype=np.int64)))
+    values = apply(E.MaxAlongDim if name == "max" else E.MinAlongDim, (x,),
+                   {"axis": axis_n, "keepdim": keep})
+    indices = apply_nondifferentiable(arg_op, (x,), {"axis": axis_n, "keepdims": keep})
+    return RT.ValuesIndices(values, indices)
 
 
-def min(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
-        keepdim: bool | None = None) -> Tensor:
-    """Smallest value over `axis`; tied minima share the gradient evenly (like torch.amin)."""
+def max(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
+        keepdims: bool | None = None) -> Any:
+    """torch.max: `max(x)` the largest value (tied maxima share the gradient evenly, as torch);
+    `max(x, dim, keepdim=False)` the named tuple (values, indices), the gradient going to the
+    selected (first) index only, as torch; `max(x, other_tensor)` = maximum(x, other).
+    numpy's `axis=` (an int or a tuple) gives the values only, with amax's gradient."""
+    return _extremum("max", R.Max, _ARGMAX, maximum, x, dim, keepdim, axis, keepdims)
+
+
+def min(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
+        keepdims: bool | None = None) -> Any:
+    """torch.min: the counterpart of `max` (values, indices with a dim; minimum with a tensor)."""
+    return _extremum("min", R.Min, _ARGMIN, minimum, x, dim, keepdim, axis, keepdims)
+
+
+def amax(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+         keepdims: bool | None = None) -> Tensor:
+    """Largest values over `dim` (an int, a tuple, or None/() for all): values only; tied maxima
+    share the gradient evenly (torch.amax)."""
     x = _tensor(x)
-    _check_nonempty(x, normalize_axis(_axis_arg(axis, dim), x.ndim, "min"), "min")
-    return _reduce(R.Min, x, axis, keepdims, dim, keepdim)
+    dim = _axis_arg(axis, dim)
+    dim = None if dim == () else dim
+    keep = bool(keepdims) if keepdims is not None else bool(keepdim)
+    _check_nonempty(x, normalize_axis(dim, x.ndim, "amax"), "amax")
+    return _reduce(R.Max, x, dim, keep)
 
 
-amax, amin = max, min
+def amin(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+         keepdims: bool | None = None) -> Tensor:
+    """Smallest values over `dim`: values only; tied minima share the gradient (torch.amin)."""
+    x = _tensor(x)
+    dim = _axis_arg(axis, dim)
+    dim = None if dim == () else dim
+    keep = bool(keepdims) if keepdims is not None else bool(keepdim)
+    _check_nonempty(x, normalize_axis(dim, x.ndim, "amin"), "amin")
+    return _reduce(R.Min, x, dim, keep)
 
 
 def prod(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
@@ -451,13 +525,40 @@ def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
 # ---- shape ops ------------------------------------------------------------------------------------
 
 def _shape_arg(shape: tuple) -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+    """Varargs or one sequence (`view(2, 3)`, `view((2, 3))`, `view([2, 3])`) as a tuple of ints."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)):
         shape = tuple(shape[0])
-    return tuple(int(n) for n in shape)
+    elif len(shape) == 1 and isinstance(shape[0], Tensor):
+        shape = tuple(shape[0].data.reshape(-1).tolist())
+    try:
+        return tuple(int(n) for n in shape)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(f"expected a shape of ints, got {shape!r}") from None
+
+
+def _dim(d: Any, ndim: int, name: str, shape: tuple) -> int:
+    """One dimension index checked against a tensor with `ndim` dims (a 0-d tensor accepts 0 and
+    -1, as in PyTorch), made non-negative."""
+    if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)):
+        raise InvalidArgumentError(f"{name}: dimensions must be ints, got {d!r} (shape {shape})")
+    bound = builtins.max(ndim, 1)
+    if not -bound <= d < bound:
+        raise InvalidArgumentError(f"{name}: dimension {d} is out of range for a tensor of shape "
+                                   f"{shape} (expected in [{-bound}, {bound - 1}])")
+    return int(d) % bound
+
+
+def _dims(dims: Any, ndim: int, name: str, shape: tuple) -> tuple:
+    """A sequence of dimensions checked like `_dim`, with no repeats."""
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    result = tuple(_dim(d, ndim, name, shape) for d in dims)
+    if len(set(result)) != len(result):
+        raise InvalidArgumentError(f"{name}: repeated dimension in {dims} (shape {shape})")
+    return result
 
 
 def reshape(x: Any, *shape: Any) -> Tensor:
-    """Same elements in a new shape (one entry may be -1)."""
+    """Same elements in a new shape (one entry may be -1): `reshape(x, 2, 3)` or `(x, (2, 3))`."""
     x = _tensor(x)
     shape = _shape_arg(shape)
     if shape == x.shape:
@@ -465,42 +566,91 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     return apply(S.Reshape, (x,), {"shape": shape})
 
 
-view = reshape
+def view(x: Any, *shape: Any) -> Tensor:
+    """torch's view(*shape): reshape (the result is a copy or a view as numpy decides; there is
+    no contiguity requirement). view(dtype), a reinterpretation of the bits, is not supported."""
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Tensor)):
+        raise UnsupportedError(f"view: only view(*shape) is supported, got {shape[0]!r} "
+                               "(reinterpreting the dtype is not differentiable; use astype)")
+    return reshape(x, *shape)
 
 
-def transpose(x: Any, *axes: Any) -> Tensor:
-    """Permutes the axes (numpy semantics: reverses them when none are given); alias permute."""
+def _permutation(x: Tensor, dims: Any, name: str) -> tuple:
+    dims = tuple(dims)
+    if len(dims) != x.ndim:
+        raise InvalidArgumentError(f"{name}: dims {dims} are not a permutation of the {x.ndim} "
+                                   f"dimensions of shape {x.shape}")
+    if x.ndim == 0:
+        return ()
+    return _dims(dims, x.ndim, name, x.shape)
+
+
+def transpose(x: Any, *dims: Any, dim0: int | None = None, dim1: int | None = None,
+              axes: Any = None) -> Tensor:
+    """torch.transpose(x, dim0, dim1): swaps two dimensions. With one sequence, `transpose(x,
+    (2, 0, 1))` (or numpy's axes=), permutes the dimensions; with none, reverses them (x.T)."""
     x = _tensor(x)
-    axes = _shape_arg(axes) if axes and axes[0] is not None else None
+    if dim0 is not None or dim1 is not None:
+        dims = dims + tuple(d for d in (dim0, dim1) if d is not None)
     if axes is not None:
-        if sorted(a % builtins.max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
-            raise InvalidArgumentError(f"transpose: axes {axes} are not a permutation of the "
-                                       f"{x.ndim} axes of shape {x.shape}")
-        axes = tuple(a % x.ndim for a in axes)
-    return apply(S.Transpose, (x,), {"axes": axes})
+        dims = (axes,)
+    if not dims or (len(dims) == 1 and dims[0] is None):
+        return apply(S.Transpose, (x,), {"axes": None})
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        return apply(S.Transpose, (x,), {"axes": _permutation(x, dims[0], "transpose")})
+    if len(dims) != 2:
+        raise InvalidArgumentError(f"transpose: expected two dimensions to swap (or one sequence, a "
+                                   f"permutation), got {dims} for shape {x.shape}; use permute "
+                                   "for a permutation")
+    a, b = _dim(dims[0], x.ndim, "transpose", x.shape), _dim(dims[1], x.ndim, "transpose", x.shape)
+    if x.ndim == 0:  # dims 0 and -1 are accepted, as torch does
+        return reshape(x, ())
+    order = list(range(x.ndim))
+    order[a], order[b] = b, a
+    return apply(S.Transpose, (x,), {"axes": tuple(order)})
 
 
-permute = transpose
+def permute(x: Any, *dims: Any) -> Tensor:
+    """torch.permute: the dimensions in the order `dims` (varargs or one sequence)."""
+    x = _tensor(x)
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    return apply(S.Transpose, (x,), {"axes": _permutation(x, dims, "permute") or None}) \
+        if x.ndim else reshape(x, ())
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
-    """Swaps two axes (PyTorch's transpose(dim0, dim1))."""
+    """Swaps two axes (PyTorch's transpose(dim0, dim1); also swapdims)."""
     x = _tensor(x)
-    normalize_axis(axis1, x.ndim, "swapaxes")
-    normalize_axis(axis2, x.ndim, "swapaxes")
-    return apply(S.Swapaxes, (x,), {"axis1": axis1, "axis2": axis2})
+    a, b = _dim(axis1, x.ndim, "swapaxes", x.shape), _dim(axis2, x.ndim, "swapaxes", x.shape)
+    if x.ndim == 0:
+        return reshape(x, ())
+    return apply(S.Swapaxes, (x,), {"axis1": a, "axis2": b})
+
+
+swapdims = swapaxes
 
 
 def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
-    """Moves axes to new positions (numpy.moveaxis), as a transpose."""
+    """Moves dimension(s) `source` to position(s) `destination`, the others keeping their order
+    (torch.movedim / numpy.moveaxis); ints or equal-length sequences."""
     x = _tensor(x)
-    sources = [a % x.ndim for a in (source if isinstance(source, (tuple, list)) else (source,))]
-    targets = [a % x.ndim for a in (destination if isinstance(destination, (tuple, list))
-                                    else (destination,))]
+    src = source if isinstance(source, (tuple, list)) else (source,)
+    dst = destination if isinstance(destination, (tuple, list)) else (destination,)
+    if len(src) != len(dst):
+        raise InvalidArgumentError(f"moveaxis: source {source} and destination {destination} must "
+                                   f"have the same number of dimensions (shape {x.shape})")
+    sources = _dims(src, x.ndim, "moveaxis", x.shape)
+    targets = _dims(dst, x.ndim, "moveaxis", x.shape)
+    if x.ndim == 0:
+        return reshape(x, ())
     order = [a for a in range(x.ndim) if a not in sources]
-    for target, src in sorted(zip(targets, sources)):
-        order.insert(target, src)
-    return transpose(x, tuple(order))
+    for target, origin in sorted(zip(targets, sources)):
+        order.insert(target, origin)
+    return apply(S.Transpose, (x,), {"axes": tuple(order)})
+
+
+movedim = moveaxis
 
 
 def expand_dims(x: Any, axis: int) -> Tensor:
@@ -519,49 +669,111 @@ def expand_dims(x: Any, axis: int) -> Tensor:
 unsqueeze = expand_dims
 
 
-def squeeze(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
-    """Removes size-1 axes (all of them, or those in `axis`)."""
+def squeeze(x: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
+    """Removes size-1 dimensions: all of them, or those of `dim` (an int or a tuple) that have
+    size 1; a listed dimension of another size is left as it is (torch.squeeze)."""
     x = _tensor(x)
-    axis = normalize_axis(_axis_arg(axis, dim), x.ndim, "squeeze")
-    if axis is None:
+    dim = _axis_arg(axis, dim)
+    if dim is None:
         shape = tuple(n for n in x.shape if n != 1)
     else:
-        for a in axis:
-            if x.shape[a] != 1:
-                raise ShapeError(f"squeeze: cannot squeeze axis {a} of size {x.shape[a]} "
-                                 f"(shape {x.shape})")
-        shape = tuple(n for i, n in enumerate(x.shape) if i not in axis)
+        dims = _dims(dim, x.ndim, "squeeze", x.shape)
+        shape = tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1))
     return apply(S.Reshape, (x,), {"shape": shape})
 
 
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merges axes start_dim..end_dim into one (PyTorch semantics; all axes by default)."""
+    """Merges dimensions start_dim..end_dim into one (torch.flatten; all by default)."""
     x = _tensor(x)
+    start = _dim(start_dim, x.ndim, "flatten", x.shape)
+    end = _dim(end_dim, x.ndim, "flatten", x.shape)
     if x.ndim == 0:
         return reshape(x, (1,))
-    start, end = start_dim % x.ndim, end_dim % x.ndim
     if start > end:
-        raise InvalidArgumentError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        raise InvalidArgumentError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                                   f"(shape {x.shape})")
     merged = int(np.prod(x.shape[start:end + 1], dtype=np.int64))
     return apply(S.Reshape, (x,), {"shape": x.shape[:start] + (merged,) + x.shape[end + 1:]})
 
 
-def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
-    """Repeats x along broadcast axes to `shape` (a read-only view in forward)."""
+def unflatten(x: Any, dim: int, sizes: Sequence[int]) -> Tensor:
+    """Splits dimension `dim` into `sizes` (one may be -1), the inverse of flatten."""
     x = _tensor(x)
-    if isinstance(shape, (int, np.integer)):
-        shape = (shape,)
-    try:
-        shape = tuple(shape)
-        valid = builtins.all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape)
-    except TypeError:
-        valid = False
-    if not valid:
-        raise InvalidArgumentError(f"broadcast_to: shape must be a sequence of ints, got {shape!r}")
-    return apply(S.BroadcastTo, (x,), {"shape": tuple(int(n) for n in shape)})
+    d = _dim(dim, x.ndim, "unflatten", x.shape)
+    sizes = _shape_arg((sizes,))
+    if not sizes:
+        raise InvalidArgumentError(f"unflatten: sizes must be non-empty (shape {x.shape})")
+    known = int(np.prod([n for n in sizes if n != -1], dtype=np.int64))
+    n = x.shape[d] if x.ndim else 1
+    if sizes.count(-1) > 1 or any(s < -1 for s in sizes) or (
+            -1 not in sizes and known != n) or (-1 in sizes and (known == 0 or n % known)):
+        raise ShapeError(f"unflatten: sizes {sizes} do not multiply to the size {n} of dimension "
+                         f"{dim} (shape {x.shape})")
+    sizes = tuple(n // known if s == -1 else s for s in sizes)
+    return apply(S.Reshape, (x,), {"shape": x.shape[:d] + sizes + x.shape[d + 1:]})
 
 
-expand = broadcast_to
+def _expanded_shape(x: Tensor, sizes: tuple, name: str) -> tuple:
+    """torch.expand's target: -1 keeps a size; new dimensions go in front; size-1 dims stretch."""
+    if len(sizes) < x.ndim:
+        raise ShapeError(f"{name}: the number of sizes {len(sizes)} ({sizes}) must be at least the "
+                         f"number of dimensions of shape {x.shape}")
+    lead = len(sizes) - x.ndim
+    shape = []
+    for i, size in enumerate(sizes):
+        if i < lead:
+            if size < 0:
+                raise ShapeError(f"{name}: size -1 is not allowed for the new leading dimension "
+                                 f"{i} (sizes {sizes}, shape {x.shape})")
+            shape.append(size)
+            continue
+        current = x.shape[i - lead]
+        if size == -1:
+            size = current
+        if current != size and current != 1:
+            raise ShapeError(f"{name}: cannot expand shape {x.shape} to {sizes}: dimension {i} has "
+                             f"size {current}, which is not 1")
+        if size < 0:
+            raise ShapeError(f"{name}: invalid size {size} in {sizes}")
+        shape.append(size)
+    return tuple(shape)
+
+
+def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
+    """Repeats x along broadcast axes to `shape` (-1 keeps a size, as torch.broadcast_to)."""
+    x = _tensor(x)
+    return apply(S.BroadcastTo, (x,), {"shape": _expanded_shape(x, _shape_arg((shape,)),
+                                                                "broadcast_to")})
+
+
+def expand(x: Any, *sizes: Any) -> Tensor:
+    """torch's expand(*sizes): broadcast_to with varargs, -1 keeping a dimension's size."""
+    x = _tensor(x)
+    return apply(S.BroadcastTo, (x,), {"shape": _expanded_shape(x, _shape_arg(sizes), "expand")})
+
+
+def repeat(x: Any, *sizes: Any) -> Tensor:
+    """torch's Tensor.repeat: tiles x `sizes[i]` times along dimension i; extra leading sizes add
+    dimensions. Differentiable: a reshape, a broadcast and a reshape (the gradient sums the copies)."""
+    x = _tensor(x)
+    sizes = _shape_arg(sizes)
+    if len(sizes) < x.ndim:
+        raise ShapeError(f"repeat: the number of repeats {len(sizes)} ({sizes}) must be at least "
+                         f"the number of dimensions of shape {x.shape}")
+    if any(n < 0 for n in sizes):
+        raise InvalidArgumentError(f"repeat: repeats must be non-negative, got {sizes}")
+    shape = (1,) * (len(sizes) - x.ndim) + x.shape
+    interleaved = tuple(v for n in shape for v in (1, n))
+    target = tuple(v for r, n in zip(sizes, shape) for v in (r, n))
+    spread = broadcast_to(reshape(x, interleaved), target)
+    return reshape(spread, tuple(r * n for r, n in zip(sizes, shape)))
+
+
+def tile(x: Any, *dims: Any) -> Tensor:
+    """torch.tile: repeat with `dims` padded with leading ones when shorter than x's rank."""
+    x = _tensor(x)
+    dims = _shape_arg(dims)
+    return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
 
 
 def _tensor_sequence(tensors: Any, name: str) -> list:
@@ -594,24 +806,96 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> T
     return apply(S.Stack, tuple(tensors), {"axis": axis})
 
 
-def split(x: Any, indices_or_sections: Any, axis: int = 0, *, dim: int | None = None) -> list:
-    """numpy.split semantics: N equal sections, or the indices where to cut. Each piece is a
-    differentiable slice of x."""
-    x = _tensor(x)
-    axis = normalize_axis(_dim_overrides(axis, dim), x.ndim, "split")[0]
-    length = x.shape[axis]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        sections = int(indices_or_sections)
-        if sections <= 0 or length % sections:
-            raise ShapeError(f"split: axis {axis} of size {length} cannot be split into "
-                             f"{indices_or_sections} equal sections")
-        step = length // sections
-        cuts = list(range(step, length, step))
-    else:
-        cuts = [int(i) for i in indices_or_sections]
-    bounds = [0] + cuts + [length]
+def _pieces(x: Tensor, axis: int, bounds: list) -> tuple:
     lead = (slice(None),) * axis
-    return [getitem(x, lead + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    return tuple(getitem(x, lead + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:]))
+
+
+def _split_dim(x: Tensor, dim: Any, axis: Any, name: str) -> int:
+    if x.ndim == 0:
+        raise InvalidArgumentError(f"{name}: expected a tensor with at least one dimension, got "
+                                   "a 0-d tensor")
+    return _dim(_dim_overrides(dim, axis), x.ndim, name, x.shape)
+
+
+def split(x: Any, split_size_or_sections: Any, dim: int = 0, *, axis: int | None = None) -> tuple:
+    """torch.split: an int is the size of each chunk (the last one smaller when the size does not
+    divide the dimension); a list gives the sizes, which must add up to the dimension. Each piece
+    is a differentiable slice of x. (np.split(t, ...) keeps numpy's meaning.)"""
+    x = _tensor(x)
+    axis_n = _split_dim(x, dim, axis, "split")
+    length = x.shape[axis_n]
+    sizes = split_size_or_sections
+    if isinstance(sizes, (int, np.integer)) and not isinstance(sizes, (bool, np.bool_)):
+        size = int(sizes)
+        if size < 0 or (size == 0 and length != 0):
+            raise InvalidArgumentError(f"split: split_size must be positive, got {size} for "
+                                       f"dimension {dim} of shape {x.shape}")
+        bounds = list(range(0, length, size)) + [length] if length else [0, 0]
+        return _pieces(x, axis_n, bounds)
+    if isinstance(sizes, Tensor):
+        sizes = sizes.data.tolist()
+    try:
+        sizes = [int(n) for n in sizes]
+    except TypeError:
+        raise InvalidArgumentError(f"split: split_size_or_sections must be an int or a sequence "
+                                   f"of ints, got {split_size_or_sections!r}") from None
+    if any(n < 0 for n in sizes) or _py_sum(sizes) != length:
+        raise ShapeError(f"split: sizes {sizes} must be non-negative and add up to {length}, the "
+                         f"size of dimension {dim} of shape {x.shape}")
+    return _pieces(x, axis_n, [0, *np.cumsum(sizes, dtype=np.int64).tolist()])
+
+
+def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
+    """torch.chunk: at most `chunks` pieces of size ceil(n / chunks), the last one smaller (so
+    there may be fewer than `chunks` pieces)."""
+    x = _tensor(x)
+    axis_n = _split_dim(x, dim, None, "chunk")
+    if isinstance(chunks, (bool, np.bool_)) or not isinstance(chunks, (int, np.integer)) \
+            or chunks <= 0:
+        raise InvalidArgumentError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    length = x.shape[axis_n]
+    if length == 0:
+        return _pieces(x, axis_n, [0] * (int(chunks) + 1))
+    return split(x, -(-length // int(chunks)), axis_n)
+
+
+def unbind(x: Any, dim: int = 0) -> tuple:
+    """torch.unbind: the slices along `dim`, each without that dimension."""
+    x = _tensor(x)
+    axis_n = _split_dim(x, dim, None, "unbind")
+    lead = (slice(None),) * axis_n
+    return tuple(getitem(x, lead + (i,)) for i in range(x.shape[axis_n]))
+
+
+def tensor_split(x: Any, indices_or_sections: Any, dim: int = 0) -> tuple:
+    """torch.tensor_split: an int n gives n pieces, the first (size % n) one element longer; a
+    sequence (or 1-D integer tensor) gives the indices where to cut, as numpy.array_split."""
+    x = _tensor(x)
+    axis_n = _split_dim(x, dim, None, "tensor_split")
+    length = x.shape[axis_n]
+    value = indices_or_sections
+    if isinstance(value, Tensor):
+        if value.dtype.kind not in "iu" or value.ndim > 1:
+            raise DTypeError(f"tensor_split: a tensor indices_or_sections must be a 0-d or 1-D "
+                             f"integer tensor, got {value.dtype} of shape {value.shape}")
+        value = value.data.item() if value.ndim == 0 else value.data.tolist()
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        sections = int(value)
+        if sections <= 0:
+            raise InvalidArgumentError(f"tensor_split: number of sections must be positive, got "
+                                       f"{sections}")
+        base, extra = divmod(length, sections)
+        sizes = [base + 1] * extra + [base] * (sections - extra)
+        return _pieces(x, axis_n, [0, *np.cumsum(sizes, dtype=np.int64).tolist()])
+    try:
+        cuts = [int(i) for i in value]
+    except TypeError:
+        raise InvalidArgumentError(f"tensor_split: expected an int or a sequence of ints, got "
+                                   f"{indices_or_sections!r}") from None
+    lead = (slice(None),) * axis_n
+    bounds = [0, *cuts, None]
+    return tuple(getitem(x, lead + (slice(lo, hi),)) for lo, hi in zip(bounds[:-1], bounds[1:]))
 
 
 def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0) -> Tensor:
@@ -873,40 +1157,165 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     return apply(L.Einsum, operands, {"subscripts": subscripts})
 
 
+# ---- conv10: integer and bool ops (bitwise, remainder, fmod, floor_divide) -----------------------
+
+def remainder(a: Any, b: Any) -> Tensor:
+    """a - b * floor(a / b), the sign of the divisor (torch.remainder, Python's %); differentiable:
+    d/da = 1, d/db = -floor(a / b)."""
+    return apply(E.Remainder, E.promote(a, b))
+
+
+def fmod(a: Any, b: Any) -> Tensor:
+    """C's fmod, the sign of the dividend (torch.fmod); d/da = 1, d/db = -trunc(a / b)."""
+    return apply(E.Fmod, E.promote(a, b))
+
+
+def floor_divide(a: Any, b: Any) -> Tensor:
+    """a / b rounded toward -inf, in the operands' promoted dtype (torch.floor_divide, `//`)."""
+    return div(a, b, rounding_mode="floor")
+
+
+def _bitwise(ufunc: Any, name: str) -> Any:
+    op = _nondifferentiable_op(name, ufunc)
+
+    def explain(*arrays: Any, **attrs: Any) -> str:
+        dtypes = " and ".join(str(np.asarray(x).dtype) for x in arrays)
+        shapes = " and ".join(str(np.shape(x)) for x in arrays)
+        return f"{name}: needs integer or bool tensors of broadcastable shapes, got {dtypes} " \
+               f"of shapes {shapes}"
+
+    op.explain_error = staticmethod(explain)
+
+    def fn(a: Any, b: Any) -> Tensor:
+        return apply_nondifferentiable(op, E.promote(a, b))
+
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise {name} of integer tensors (logical for bool); not differentiable."
+    return fn
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+bitwise_left_shift = _bitwise(np.left_shift, "bitwise_left_shift")
+bitwise_right_shift = _bitwise(np.right_shift, "bitwise_right_shift")
+_BITWISE_NOT = _nondifferentiable_op("bitwise_not", np.invert)
+
+
+def bitwise_not(x: Any) -> Tensor:
+    """~x: bitwise not of an integer tensor, logical not of a bool tensor; not differentiable."""
+    x = _tensor(x)
+    if x.dtype.kind not in "iub":
+        raise DTypeError(f"bitwise_not: needs an integer or bool tensor, got {x.dtype} "
+                         f"(shape {x.shape})")
+    return apply_nondifferentiable(_BITWISE_NOT, (x,))
+
+
+def clone(x: Any) -> Tensor:
+    """A differentiable copy of x with its own memory (torch.clone)."""
+    return apply(E.Clone, (_tensor(x),))
+
+
 __all__ = [name for name in dir() if not name.startswith("_") and name not in {
     "annotations", "builtins", "np", "apply", "Tensor", "Any", "Sequence", "E", "L", "R", "S",
     "DTypeError", "InvalidArgumentError", "ShapeError", "UnsupportedError", "normalize_axis",
-    "elementwise", "linalg", "reductions", "shape"}]
+    "elementwise", "linalg", "reductions", "shape", "RT", "return_types"}]
 
 
+#: Every function above whose first argument is a tensor, as a Tensor method of the same name
+#: (x.exp(), x.add(y, alpha=2), x.max(1), ...). One explicit list: add a name here to add a method.
 _TENSOR_METHODS = (
-    "exp log log1p expm1 sqrt sin cos tan tanh erf sigmoid relu leaky_relu gelu softplus sign "
-    "square clip clamp maximum minimum astype sum mean var std max min amax amin prod logsumexp "
-    "norm softmax log_softmax reshape view transpose permute swapaxes moveaxis expand_dims "
-    "unsqueeze squeeze flatten broadcast_to expand split pad gather take_along_axis scatter_add "
-    "index_add matmul dot outer argmax argmin sum_to isfinite"
+    "add sub subtract mul multiply div divide true_divide pow power neg negative "
+    "exp log log1p expm1 sqrt sin cos tan tanh erf abs sigmoid relu leaky_relu gelu softplus sign "
+    "square clip clamp maximum minimum astype "
+    "lt less le less_equal gt greater ge greater_equal eq equal ne not_equal "
+    "logical_and logical_or logical_xor logical_not isfinite "
+    "sum mean var std max min amax amin prod logsumexp norm softmax log_softmax sum_to "
+    "argmax argmin "
+    "reshape view transpose permute swapaxes swapdims moveaxis movedim expand_dims unsqueeze "
+    "squeeze flatten unflatten broadcast_to expand repeat tile split chunk unbind tensor_split pad "
+    "gather take_along_axis scatter_add index_add matmul dot outer "
+    "remainder fmod floor_divide bitwise_and bitwise_or bitwise_xor bitwise_not "
+    "bitwise_left_shift bitwise_right_shift clone"
 ).split()
 
 for _name in _TENSOR_METHODS:
     setattr(Tensor, _name, globals()[_name])
-Tensor.abs = abs
-Tensor.__add__ = add
-Tensor.__radd__ = lambda self, other: apply(E.Add, (other, self))
-Tensor.__sub__ = sub
-Tensor.__rsub__ = lambda self, other: apply(E.Sub, (other, self))
-Tensor.__mul__ = mul
-Tensor.__rmul__ = lambda self, other: apply(E.Mul, (other, self))
-Tensor.__truediv__ = div
-Tensor.__rtruediv__ = lambda self, other: apply(E.Div, (other, self))
+
+
+def _where_method(self: Tensor, condition: Any, other: Any) -> Tensor:
+    """x.where(condition, y) = where(condition, x, y), as torch's Tensor.where."""
+    return where(condition, self, other)
+
+
+Tensor.where = _where_method
+
+
+# The operators. `E.promote` holds the promotion rules; these only skip calling it in the two
+# cases where it has nothing to do (another tensor of the same dtype, or a Python float or int
+# with a floating tensor), which keeps the per-op cost of the hot path what it was before promotion.
+def _binary_operator(op: type[Op], name: str) -> tuple:
+    promote, tensor, fp, integer = E.promote, Tensor, float, int
+
+    def forward(a: Any, b: Any) -> Tensor:
+        cls = b.__class__
+        if (cls is tensor and a.data.dtype is b.data.dtype) or (
+                (cls is fp or cls is integer) and a.data.dtype.kind == "f"):
+            return apply(op, (a, b))
+        return apply(op, promote(a, b))
+
+    def reflected(a: Any, b: Any) -> Tensor:
+        cls = b.__class__
+        if (cls is fp or cls is integer) and a.data.dtype.kind == "f":
+            return apply(op, (b, a))
+        return apply(op, promote(b, a))
+
+    forward.__name__, reflected.__name__ = f"__{name}__", f"__r{name}__"
+    return forward, reflected
+
+
+def _truediv(a: Any, b: Any) -> Tensor:
+    return apply(E.Div, E.promote(a, b, true_divide=True))
+
+
+def _reflected(fn: Any) -> Any:
+    def method(self: Tensor, other: Any) -> Tensor:
+        return fn(other, self)
+
+    method.__name__ = f"r{fn.__name__}"
+    return method
+
+
+_add, _radd = _binary_operator(E.Add, "add")
+_sub, _rsub = _binary_operator(E.Sub, "sub")
+_mul, _rmul = _binary_operator(E.Mul, "mul")
+Tensor.__add__ = _add
+Tensor.__radd__ = _radd
+Tensor.__sub__ = _sub
+Tensor.__rsub__ = _rsub
+Tensor.__mul__ = _mul
+Tensor.__rmul__ = _rmul
+Tensor.__truediv__ = _truediv
+Tensor.__rtruediv__ = _reflected(_truediv)
+Tensor.__floordiv__ = floor_divide
+Tensor.__rfloordiv__ = _reflected(floor_divide)
+Tensor.__mod__ = remainder
+Tensor.__rmod__ = _reflected(remainder)
+Tensor.__pow__ = pow
+Tensor.__rpow__ = _reflected(pow)
 Tensor.__matmul__ = matmul
 Tensor.__rmatmul__ = lambda self, other: apply(L.MatMul, (other, self))
-Tensor.pow = pow
-Tensor.__and__ = logical_and
-Tensor.__rand__ = lambda self, other: logical_and(other, self)
-Tensor.__or__ = logical_or
-Tensor.__ror__ = lambda self, other: logical_or(other, self)
-Tensor.__xor__ = logical_xor
-Tensor.__invert__ = logical_not
+Tensor.__and__ = bitwise_and
+Tensor.__rand__ = _reflected(bitwise_and)
+Tensor.__or__ = bitwise_or
+Tensor.__ror__ = _reflected(bitwise_or)
+Tensor.__xor__ = bitwise_xor
+Tensor.__rxor__ = _reflected(bitwise_xor)
+Tensor.__lshift__ = bitwise_left_shift
+Tensor.__rlshift__ = _reflected(bitwise_left_shift)
+Tensor.__rshift__ = bitwise_right_shift
+Tensor.__rrshift__ = _reflected(bitwise_right_shift)
+Tensor.__invert__ = bitwise_not
 from .nn_ops import *  # noqa: E402,F401,F403  (fused nn ops: im2col, softmax_cross_entropy, ...)
 
 
@@ -1754,7 +2163,7 @@ def allclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,  
 
 # ---- scans ----------------------------------------------------------------------------------------
 
-def _dim(x: Tensor, dim: Any, name: str) -> int:
+def _scan_dim(x: Tensor, dim: Any, name: str) -> int:
     """torch's single `dim` (required, may be negative) as a non-negative axis."""
     if dim is None:
         raise InvalidArgumentError(f"{name}: dim must be given (an int), as in torch")
@@ -1772,7 +2181,7 @@ def _on_0d(fn, x: Tensor, *args: Any, **kwargs: Any):
 
 def _scan(op: type[Op], x: Any, dim: Any, dtype: Any = None) -> Tensor:
     x = _tensor(x)
-    axis = _dim(x, dim, op.name)
+    axis = _scan_dim(x, dim, op.name)
     if dtype is not None:
         x = astype(x, dtype)
     if x.ndim == 0:
@@ -1812,7 +2221,7 @@ def _take(x: Tensor, axis: int, op: type[Op], attrs: dict, keepdim: bool = True)
 
 def _cumulative_extreme(x: Any, dim: Any, largest: bool, name: str) -> ValuesIndices:
     x = _tensor(x)
-    axis = _dim(x, dim, name)
+    axis = _scan_dim(x, dim, name)
     if x.ndim == 0:
         return _on_0d(lambda y, d: _cumulative_extreme(y, d, largest, name), x)
     return _take(x, axis, SC.CumulativeExtremeIndices, {"largest": largest})
@@ -1835,7 +2244,7 @@ def sort(x: Any, dim: int = -1, descending: bool = False, stable: bool = False) 
     """(sorted values, their indices in x) along `dim` (default last); NaN sorts as the largest.
     `stable=True` keeps equal elements in their original order."""
     x = _tensor(x)
-    axis = _dim(x, dim, "sort")
+    axis = _scan_dim(x, dim, "sort")
     if x.ndim == 0:
         return _on_0d(sort, x, descending, stable)
     return _take(x, axis, SC.SortIndices, {"descending": bool(descending), "stable": bool(stable)})
@@ -1844,7 +2253,7 @@ def sort(x: Any, dim: int = -1, descending: bool = False, stable: bool = False) 
 def argsort(x: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """The indices that sort x along `dim` (int64, not differentiable)."""
     x = _tensor(x)
-    axis = _dim(x, dim, "argsort")
+    axis = _scan_dim(x, dim, "argsort")
     if x.ndim == 0:
         return Tensor._wrap(np.zeros((), dtype=np.int64))
     return apply_nondifferentiable(SC.SortIndices, (x,), {
@@ -1855,7 +2264,7 @@ def topk(x: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = Tru
          ) -> ValuesIndices:
     """(the k largest (or smallest) values along dim, their indices); always returned sorted."""
     x = _tensor(x)
-    axis = _dim(x, dim, "topk")
+    axis = _scan_dim(x, dim, "topk")
     size = x.shape[axis] if x.ndim else 1
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= size:
         raise InvalidArgumentError(f"topk: k must be an int in [0, {size}] for dim {dim} of shape "
@@ -1869,7 +2278,7 @@ def topk(x: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = Tru
 def _order_statistic(x: Tensor, dim: Any, keepdim: bool, name: str, op: type[Op],
                      attrs: dict) -> ValuesIndices:
     """(values, indices) of the order statistic `op` computes along dim (median, kthvalue)."""
-    axis = _dim(x, dim, name)
+    axis = _scan_dim(x, dim, name)
     if x.ndim == 0:
         return _on_0d(lambda y, d: _order_statistic(y, d, False, name, op, attrs), x)
     if x.shape[axis] == 0:
@@ -1893,7 +2302,7 @@ def median(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
 def kthvalue(x: Any, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     """(the k-th smallest value along dim (k counts from 1), its index)."""
     x = _tensor(x)
-    axis = _dim(x, dim, "kthvalue")
+    axis = _scan_dim(x, dim, "kthvalue")
     size = x.shape[axis] if x.ndim else 1
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= size:
         raise InvalidArgumentError(f"kthvalue: k must be an int in [1, {size}] for dim {dim} of "
@@ -1905,7 +2314,7 @@ def mode(x: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     """(the most frequent value along dim (the smallest among ties), the index of its last
     occurrence), as torch.mode."""
     x = _tensor(x)
-    axis = _dim(x, dim, "mode")
+    axis = _scan_dim(x, dim, "mode")
     if x.ndim == 0:
         return _on_0d(lambda y, d: mode(y, d), x)
     if x.shape[axis] == 0:

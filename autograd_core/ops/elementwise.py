@@ -438,3 +438,248 @@ class AsType(Op):
 
     def vjp(xp, needs, g, out, x, dtype):
         return (g,)
+
+
+# ---- conv10: PyTorch's type promotion and the integer ops ---------------------------------------
+#
+# numpy (NEP 50) already agrees with PyTorch when a Python scalar meets a tensor of its own category
+# (float32 * 1.5 is float32, int32 + 2 is int32). It disagrees in three cases, fixed here in one
+# place, `promote`, which the binary elementwise functions call before `apply`:
+#   * an int/bool tensor with a Python float gives the default float dtype (float32), not float64;
+#   * a 0-d tensor does not widen a dimensioned tensor of the same category
+#     (float32 (3,) + float64 0-d -> float32), and across categories the higher category's dtype
+#     wins without widening (int64 + float32 -> float32);
+#   * true division of integers or bools gives the default float dtype.
+
+from .. import mode as _mode  # noqa: E402
+from ..tensor import Tensor as _Tensor  # noqa: E402
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def dtype_category(dtype: np.dtype) -> int:
+    """0 bool, 1 integer, 2 floating (bfloat16 too), 3 complex."""
+    kind = dtype.kind
+    if kind == "V" and dtype.itemsize == 2 and dtype.name == "bfloat16":
+        return 2
+    return _CATEGORY.get(kind, 2)
+
+
+def _promote_types(a: np.dtype | None, b: np.dtype | None) -> np.dtype | None:
+    """torch.promote_types: within a category numpy's rule (bfloat16 + float16 -> float32); across
+    categories the higher category's dtype, not widened (int64 + float16 -> float16), except that
+    a complex result keeps at least the floating operand's precision."""
+    if a is None:
+        return b
+    if b is None or a == b:
+        return a
+    ca, cb = dtype_category(a), dtype_category(b)
+    if ca == cb:
+        if ca == 2 and {a.name, b.name} == {"bfloat16", "float16"}:
+            return np.dtype(np.float32)
+        return np.promote_types(a, b)
+    high, low = (a, b) if ca > cb else (b, a)
+    if dtype_category(high) == 3 and dtype_category(low) == 2:
+        return np.promote_types(high, low)
+    return high
+
+
+def _combine_categories(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None:
+    """PyTorch's combine_categories (aten/native/TypeProperties.cpp): `higher` is the dtype of the
+    more dimensioned operands, `lower` of the 0-d tensors or Python scalars."""
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    ch, cl = dtype_category(higher), dtype_category(lower)
+    if ch == 3:
+        return higher
+    if cl == 3:
+        return np.promote_types(higher, np.complex64) if ch == 2 else lower
+    if ch == 2:
+        return higher
+    if ch == 0 or cl == 2:
+        return _promote_types(higher, lower)
+    return higher
+
+
+def _scalar_dtype(value) -> np.dtype:
+    """The dtype PyTorch gives a Python scalar (a 'wrapped number')."""
+    if isinstance(value, bool):
+        return np.dtype(bool)
+    if isinstance(value, int):
+        return np.dtype(np.int64)
+    if isinstance(value, complex):
+        return np.dtype(np.complex128 if _mode.get_default_dtype() == np.float64 else np.complex64)
+    return _mode.get_default_dtype()
+
+
+def result_dtype(*operands) -> np.dtype:
+    """The dtype PyTorch's binary (and ternary) elementwise ops give these operands: Tensors,
+    numpy arrays/scalars (as tensors) and Python scalars."""
+    dim = zero = wrapped = None
+    for x in operands:
+        if isinstance(x, _Tensor):
+            x = x.data
+        if isinstance(x, (bool, int, float, complex)):  # np.float64 is a float: a Python scalar
+            wrapped = _promote_types(wrapped, _scalar_dtype(x))
+        elif isinstance(x, np.ndarray) and x.ndim:
+            dim = _promote_types(dim, x.dtype)
+        elif isinstance(x, (np.ndarray, np.generic)):
+            zero = _promote_types(zero, x.dtype)
+        else:
+            zero = _promote_types(zero, np.asarray(x).dtype)
+    return _combine_categories(dim, _combine_categories(zero, wrapped))
+
+
+def _cast(x, dtype: np.dtype):
+    """x as `dtype` (Python scalars are left for numpy, which keeps the array's dtype). A tensor's
+    cast is an op, so a gradient flows back in the tensor's own dtype. (Only same-category or
+    widening-category casts happen here, so an operand that requires grad is never cast to an
+    integer dtype.)"""
+    if isinstance(x, _Tensor):
+        if x.data.dtype == dtype:
+            return x
+        from ..graph import apply
+
+        # recorded (not a plain copy) so that a tape replays the cast on new inputs
+        return apply(AsType, (x,), {"dtype": dtype})
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x if x.dtype == dtype else np.asarray(x).astype(dtype)
+    return x
+
+
+def promote(a, b, true_divide: bool = False) -> tuple:
+    """(a, b) cast to PyTorch's result dtype for a binary elementwise op (`true_divide`: an
+    integer or bool result becomes the default float dtype). The common cases, two tensors of one
+    dtype or a tensor with a Python scalar numpy already treats as PyTorch does, return at once."""
+    if a.__class__ is _Tensor:
+        da = a.data.dtype
+        if b.__class__ is _Tensor:
+            if b.data.dtype is da and (not true_divide or da.kind in "fc"):
+                return a, b
+        elif b.__class__ is float and da.kind in "fc":
+            return a, b
+        elif b.__class__ is int and (da.kind in "fc" or (da.kind in "iu" and not true_divide)):
+            return a, b
+    elif b.__class__ is _Tensor:
+        db = b.data.dtype
+        if a.__class__ is float and db.kind in "fc":
+            return a, b
+        if a.__class__ is int and (db.kind in "fc" or (db.kind in "iu" and not true_divide)):
+            return a, b
+    dtype = result_dtype(a, b)
+    if true_divide and dtype_category(dtype) < 2:
+        dtype = _mode.get_default_dtype()
+    return _cast(a, dtype), _cast(b, dtype)
+
+
+def promote_all(*operands, true_divide: bool = False) -> tuple:
+    """`promote` for any number of operands (where's a and b, lerp's three...)."""
+    dtype = result_dtype(*operands)
+    if true_divide and dtype_category(dtype) < 2:
+        dtype = _mode.get_default_dtype()
+    return tuple(_cast(x, dtype) for x in operands)
+
+
+def _raw_array(value):
+    return np.asarray(value.data if hasattr(value, "grad_fn") else value)
+
+
+class Remainder(Op):
+    """a - b * floor(a / b): the result has the sign of the divisor (torch.remainder, Python's %).
+    d/da = 1, d/db = -floor(a / b) (0 between the jumps of the floor, which are not differentiable)."""
+    name = "remainder"
+    saved_inputs = (0, 1)
+    forward = staticmethod(np.remainder)
+    explain_error = _broadcast_error("remainder")
+
+    def vjp(xp, needs, g, out, a, b):
+        grad_b = None
+        if needs[1]:
+            grad_b = -g * np.floor_divide(_raw_array(a), _raw_array(b))
+        return (g if needs[0] else None), grad_b
+
+
+class Fmod(Op):
+    """C's fmod, a - b * trunc(a / b): the result has the sign of the dividend (torch.fmod).
+    d/da = 1, d/db = -trunc(a / b)."""
+    name = "fmod"
+    saved_inputs = (0, 1)
+    forward = staticmethod(np.fmod)
+    explain_error = _broadcast_error("fmod")
+
+    def vjp(xp, needs, g, out, a, b):
+        grad_b = None
+        if needs[1]:
+            a_raw, b_raw = _raw_array(a), _raw_array(b)
+            grad_b = -g * ((a_raw - np.fmod(a_raw, b_raw)) / b_raw)
+        return (g if needs[0] else None), grad_b
+
+
+def _trunc_divide(a, b):
+    """Division rounded toward zero; exact for integers (no float round trip)."""
+    a, b = np.asarray(a), np.asarray(b)
+    if np.result_type(a, b).kind in "iub":
+        quotient = np.floor_divide(a, b)
+        return quotient + ((np.remainder(a, b) != 0) & ((a < 0) != (b < 0)))
+    return np.trunc(np.true_divide(a, b))
+
+
+class RoundedDiv(Op):
+    """a / b rounded toward -inf ('floor', also floor_divide) or toward 0 ('trunc'). A step
+    function: its gradient is 0 almost everywhere, and PyTorch returns zeros, as here."""
+    name = "div_rounded"
+    saved_inputs = ()
+    explain_error = _broadcast_error("div")
+
+    def forward(a, b, rounding_mode):
+        if rounding_mode == "floor":
+            return np.floor_divide(a, b)
+        return _trunc_divide(a, b)
+
+    def vjp(xp, needs, g, out, a, b, rounding_mode):
+        return (g * 0 if needs[0] else None), (g * 0 if needs[1] else None)
+
+
+class Clone(Op):
+    """A copy with its own memory (Tensor.clone); the gradient passes unchanged."""
+    name = "clone"
+    saved_inputs = ()
+
+    def forward(x):
+        return np.array(x, copy=True, order="C")
+
+    def vjp(xp, needs, g, out, x):
+        return (g,)
+
+
+class _SelectAlongDim(Op):
+    """max/min along one dimension, the values of the (first) selected elements; the gradient goes
+    to the selected element only (PyTorch's rule for max/min with a dim). The selection is
+    recomputed from the saved input in the vjp, so traced programs replay it on new inputs."""
+    saved_inputs = (0,)
+    pick = staticmethod(np.argmax)
+
+    @classmethod
+    def forward(cls, x, axis, keepdim):
+        index = cls.pick(x, axis=axis, keepdims=True)
+        values = np.take_along_axis(x, index, axis=axis)
+        return values if keepdim else values.squeeze(axis)
+
+    @classmethod
+    def vjp(cls, xp, needs, g, out, x, axis, keepdim):
+        index = cls.pick(_raw_array(x), axis=axis, keepdims=True)
+        if not keepdim:
+            g = xp.expand_dims(g, axis)
+        return (xp.scatter_add(np.zeros(x.shape, dtype=_raw_array(g).dtype), axis, index, g),)
+
+
+class MaxAlongDim(_SelectAlongDim):
+    name = "max"
+    pick = staticmethod(np.argmax)
+
+
+class MinAlongDim(_SelectAlongDim):
+    name = "min"
+    pick = staticmethod(np.argmin)
