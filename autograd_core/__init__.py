@@ -39,7 +39,7 @@ int64 = long = _np.dtype(_np.int64)
 uint8 = _np.dtype(_np.uint8)
 bool = _np.dtype(_np.bool_)  # noqa: A001 (torch.bool)
 dtype = _np.dtype
-from .tensor import Size, device  # noqa: E402
+from .tensor import Size  # noqa: E402
 
 __version__ = "0.1.0"
 from .tape import Tape, TracerWarning, replayable

@@ -209,7 +209,7 @@ def _like_dtype(dtype: Any, data: np.ndarray, name: str) -> np.dtype:
 # multinomial, normal, bernoulli. Every random one draws from `generator=` when given (a numpy
 # Generator) and otherwise from the global generator of autograd_core.random (manual_seed).
 
-from .errors import DTypeError, ShapeError  # noqa: E402
+from .errors import ShapeError  # noqa: E402
 from .graph import Op as _Op  # noqa: E402
 from .graph import apply as _apply  # noqa: E402
 from .random import get_rng_state, manual_seed, set_rng_state  # noqa: E402,F401

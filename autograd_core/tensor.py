@@ -8,6 +8,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import mode
+from .device import device
 from .errors import DTypeError, GraphError, InvalidArgumentError, UnsupportedError
 
 _state = mode.state
@@ -474,29 +475,6 @@ class Size(int):
             raise InvalidArgumentError(f"size: dimension {dim!r} is out of range for a tensor of "
                                        f"shape {self.shape}")
         return self.shape[dim]
-
-
-class device:  # noqa: N801 (torch.device)
-    """A device marker: only 'cpu' exists here (`tensor.device`, `.to('cpu')`, `ag.device('cpu')`)."""
-
-    __slots__ = ("type",)
-
-    def __init__(self, type: Any = "cpu", index: int | None = None) -> None:  # noqa: A002
-        name = type.type if isinstance(type, device) else str(type)
-        if name.split(":")[0] != "cpu":
-            raise UnsupportedError(f"device: only 'cpu' is supported, got {name!r}")
-        self.type = "cpu"
-
-    def __eq__(self, other: Any) -> bool:
-        return isinstance(other, (device, str)) and str(other).split(":")[0] == "cpu"
-
-    __hash__ = object.__hash__
-
-    def __str__(self) -> str:
-        return "cpu"
-
-    def __repr__(self) -> str:
-        return "device(type='cpu')"
 
 
 CPU = device("cpu")

@@ -524,7 +524,7 @@ def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
 
 # ---- shape ops ------------------------------------------------------------------------------------
 
-def _shape_arg(shape: tuple) -> tuple:
+def _shape_arg(shape: tuple, name: str = "shape") -> tuple:
     """Varargs or one sequence (`view(2, 3)`, `view((2, 3))`, `view([2, 3])`) as a tuple of ints."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)):
         shape = tuple(shape[0])
@@ -533,7 +533,7 @@ def _shape_arg(shape: tuple) -> tuple:
     try:
         return tuple(int(n) for n in shape)
     except (TypeError, ValueError):
-        raise InvalidArgumentError(f"expected a shape of ints, got {shape!r}") from None
+        raise InvalidArgumentError(f"{name}: shape must be a sequence of ints, got {shape!r}") from None
 
 
 def _dim(d: Any, ndim: int, name: str, shape: tuple) -> int:
@@ -705,7 +705,7 @@ def unflatten(x: Any, dim: int, sizes: Sequence[int]) -> Tensor:
         raise InvalidArgumentError(f"unflatten: sizes must be non-empty (shape {x.shape})")
     known = int(np.prod([n for n in sizes if n != -1], dtype=np.int64))
     n = x.shape[d] if x.ndim else 1
-    if sizes.count(-1) > 1 or any(s < -1 for s in sizes) or (
+    if sizes.count(-1) > 1 or builtins.any(s < -1 for s in sizes) or (
             -1 not in sizes and known != n) or (-1 in sizes and (known == 0 or n % known)):
         raise ShapeError(f"unflatten: sizes {sizes} do not multiply to the size {n} of dimension "
                          f"{dim} (shape {x.shape})")
@@ -742,14 +742,14 @@ def _expanded_shape(x: Tensor, sizes: tuple, name: str) -> tuple:
 def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
     """Repeats x along broadcast axes to `shape` (-1 keeps a size, as torch.broadcast_to)."""
     x = _tensor(x)
-    return apply(S.BroadcastTo, (x,), {"shape": _expanded_shape(x, _shape_arg((shape,)),
+    return apply(S.BroadcastTo, (x,), {"shape": _expanded_shape(x, _shape_arg((shape,), "broadcast_to"),
                                                                 "broadcast_to")})
 
 
 def expand(x: Any, *sizes: Any) -> Tensor:
     """torch's expand(*sizes): broadcast_to with varargs, -1 keeping a dimension's size."""
     x = _tensor(x)
-    return apply(S.BroadcastTo, (x,), {"shape": _expanded_shape(x, _shape_arg(sizes), "expand")})
+    return apply(S.BroadcastTo, (x,), {"shape": _expanded_shape(x, _shape_arg(sizes, "expand"), "expand")})
 
 
 def repeat(x: Any, *sizes: Any) -> Tensor:
@@ -760,7 +760,7 @@ def repeat(x: Any, *sizes: Any) -> Tensor:
     if len(sizes) < x.ndim:
         raise ShapeError(f"repeat: the number of repeats {len(sizes)} ({sizes}) must be at least "
                          f"the number of dimensions of shape {x.shape}")
-    if any(n < 0 for n in sizes):
+    if builtins.any(n < 0 for n in sizes):
         raise InvalidArgumentError(f"repeat: repeats must be non-negative, got {sizes}")
     shape = (1,) * (len(sizes) - x.ndim) + x.shape
     interleaved = tuple(v for n in shape for v in (1, n))
@@ -840,7 +840,7 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0, *, axis: int | None
     except TypeError:
         raise InvalidArgumentError(f"split: split_size_or_sections must be an int or a sequence "
                                    f"of ints, got {split_size_or_sections!r}") from None
-    if any(n < 0 for n in sizes) or _py_sum(sizes) != length:
+    if builtins.any(n < 0 for n in sizes) or _py_sum(sizes) != length:
         raise ShapeError(f"split: sizes {sizes} must be non-negative and add up to {length}, the "
                          f"size of dimension {dim} of shape {x.shape}")
     return _pieces(x, axis_n, [0, *np.cumsum(sizes, dtype=np.int64).tolist()])
@@ -888,9 +888,11 @@ def tensor_split(x: Any, indices_or_sections: Any, dim: int = 0) -> tuple:
         base, extra = divmod(length, sections)
         sizes = [base + 1] * extra + [base] * (sections - extra)
         return _pieces(x, axis_n, [0, *np.cumsum(sizes, dtype=np.int64).tolist()])
+    if isinstance(value, str):
+        raise DTypeError(f"tensor_split: expected an int or a sequence of ints, got {value!r}")
     try:
         cuts = [int(i) for i in value]
-    except TypeError:
+    except (TypeError, ValueError):
         raise InvalidArgumentError(f"tensor_split: expected an int or a sequence of ints, got "
                                    f"{indices_or_sections!r}") from None
     lead = (slice(None),) * axis_n
