@@ -25,8 +25,8 @@ from .module import IncompatibleKeys, Module, Parameter
 from .serialization import SerializationError, load, save
 
 # ---- nn10: issue-10 activations, layers and losses ----
-from .activations import (CELU, ELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish,
-                          PReLU, ReLU6, SiLU, Softmin, Softshrink, Softsign, Tanhshrink, Threshold)
+from .activations import (CELU, ELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid,
+                          Mish, PReLU, ReLU6, SiLU, Softmin, Softshrink, Softsign, Tanhshrink, Threshold)
 from .layers import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d,
                      Conv1d, ConvTranspose1d, ConvTranspose2d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
                      MaxPool1d, Unflatten, Upsample)
@@ -43,8 +43,8 @@ __all__ += [  # nn10
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "CELU",
     "Conv1d", "ConvTranspose1d", "ConvTranspose2d", "CosineEmbeddingLoss", "ELU", "GLU", "GroupNorm",
     "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "InstanceNorm1d", "InstanceNorm2d", "KLDivLoss",
-    "LogSigmoid", "MarginRankingLoss", "MaxPool1d", "Mish", "PReLU", "PoissonNLLLoss", "ReLU6", "SELU", "SiLU",
-    "Softmin", "Softshrink", "Softsign", "Tanhshrink", "Threshold", "Unflatten", "Upsample",
+    "LogSigmoid", "MarginRankingLoss", "MaxPool1d", "Mish", "PReLU", "PoissonNLLLoss", "ReLU6", "SELU",
+    "SiLU", "Softmin", "Softshrink", "Softsign", "Tanhshrink", "Threshold", "Unflatten", "Upsample",
 ]
 
 _LAZY_SUBMODULES = ("data", "datasets", "reference")

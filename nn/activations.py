@@ -297,10 +297,13 @@ class PReLU(Module):
         super().__init__()
         if isinstance(num_parameters, bool) or not isinstance(num_parameters, (int, np.integer)) \
                 or num_parameters <= 0:
-            raise InvalidArgumentError(f"PReLU: num_parameters must be a positive int, got {num_parameters!r}")
+            raise InvalidArgumentError(f"PReLU: num_parameters must be a positive int, got "
+                                       f"{num_parameters!r}")
         if device is not None and str(device) not in ("cpu", "cpu:0"):
             raise UnsupportedError(f"PReLU: only device='cpu' is available, got {device!r}")
-        resolved = get_default_dtype() if dtype is None else np.dtype(str(dtype).replace("torch.", ""))
+        if isinstance(dtype, str):
+            dtype = dtype.replace("torch.", "")
+        resolved = get_default_dtype() if dtype is None else np.dtype(dtype)
         if resolved.kind != "f":
             raise DTypeError(f"PReLU: parameters must have a floating dtype, got {resolved}")
         self.num_parameters = int(num_parameters)

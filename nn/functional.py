@@ -884,7 +884,8 @@ def softshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """x - lambd for x > lambd, x + lambd for x < -lambd, 0 between (lambd >= 0)."""
     lambd = _number(lambd, "softshrink", "lambd")
     if lambd < 0:
-        raise InvalidArgumentError(f"softshrink: lambda must be greater or equal to 0, but found to be {lambd}")
+        raise InvalidArgumentError(f"softshrink: lambda must be greater or equal to 0, but found to be "
+                                   f"{lambd}")
     x = _float_input(input, "softshrink")
     zero = np.zeros((), dtype=x.dtype)
     return ops.where(x.data > lambd, x - lambd, ops.where(x.data < -lambd, x + lambd, zero))
@@ -957,8 +958,8 @@ def pad(input: Any, pad: Sequence[int], mode: str = "constant", value: float | N
     if value is not None and value != 0:
         raise InvalidArgumentError(f"pad: Padding mode {mode!r} doesn't take in value argument")
     if count == 0 or count > 3 or x.ndim not in (count + 1, count + 2):
-        raise UnsupportedError(f"pad: padding size {len(widths)} is not supported for {x.ndim}D input in mode "
-                               f"{mode!r}; non-constant padding pads 1 to 3 trailing dimensions of a "
+        raise UnsupportedError(f"pad: padding size {len(widths)} is not supported for {x.ndim}D input in "
+                               f"mode {mode!r}; non-constant padding pads 1 to 3 trailing dimensions of a "
                                f"(C, *) or (N, C, *) input")
     for axis, (before, after) in pairs.items():
         size = x.shape[axis]
@@ -1016,7 +1017,8 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     x, unbatched = _batched_sequence(input, "conv1d")
     w = _float_input(weight, "conv1d", "weight")
     if w.ndim != 3:
-        raise ShapeError(f"conv1d: weight must be 3-D (out_channels, in_channels/groups, k), got shape {w.shape}")
+        raise ShapeError(f"conv1d: weight must be 3-D (out_channels, in_channels/groups, k), got shape "
+                         f"{w.shape}")
     stride = (1, _single(stride, "conv1d", "stride"))
     dilation = (1, _single(dilation, "conv1d", "dilation"))
     if not isinstance(padding, str):
@@ -1061,15 +1063,15 @@ def conv_transpose2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
                                    f"output_padding={extra}, dilation={dilation}")
     for axis in range(2):
         if extra[axis] >= stride[axis] and extra[axis] >= dilation[axis]:
-            raise InvalidArgumentError(f"conv_transpose2d: output padding must be smaller than either stride or "
-                                       f"dilation, got output_padding={extra}, stride={stride}, "
+            raise InvalidArgumentError(f"conv_transpose2d: output padding must be smaller than either stride "
+                                       f"or dilation, got output_padding={extra}, stride={stride}, "
                                        f"dilation={dilation}")
     n, _, h, wd = x.shape
     full = tuple((size - 1) * stride[a] + dilation[a] * (kernel[a] - 1) + 1 for a, size in enumerate((h, wd)))
     out_size = tuple(full[a] - 2 * padding[a] + extra[a] for a in range(2))
     if min(out_size) <= 0:
-        raise ShapeError(f"conv_transpose2d: input of spatial size {(h, wd)} gives a non-positive output size "
-                         f"{out_size} for kernel_size={kernel}, stride={stride}, padding={padding}, "
+        raise ShapeError(f"conv_transpose2d: input of spatial size {(h, wd)} gives a non-positive output "
+                         f"size {out_size} for kernel_size={kernel}, stride={stride}, padding={padding}, "
                          f"dilation={dilation}")
     flat = ops.reshape(x, (n, groups, in_channels // groups, h * wd))
     grouped_w = ops.reshape(w, (groups, in_channels // groups, group_out * kh * kw))
@@ -1164,8 +1166,8 @@ def _adaptive_average_matrix(size: int, out: int, dtype: np.dtype) -> np.ndarray
 def _spatial_input(input: Any, name: str, spatial: int) -> Tensor:
     x = _float_input(input, name)
     if x.ndim not in (spatial + 1, spatial + 2) or 0 in x.shape[-spatial:]:
-        raise ShapeError(f"{name}: expected a {spatial + 1}-D or {spatial + 2}-D input with non-empty spatial "
-                         f"dimensions, got shape {x.shape}")
+        raise ShapeError(f"{name}: expected a {spatial + 1}-D or {spatial + 2}-D input with non-empty "
+                         f"spatial dimensions, got shape {x.shape}")
     return x
 
 
@@ -1251,7 +1253,8 @@ _INTERPOLATE_RANKS = {"nearest": (3, 4), "nearest-exact": (3, 4), "area": (3, 4)
                       "bilinear": (4,)}
 
 
-def _interpolation_matrix(size: int, out: int, mode: str, align_corners: bool, scale: float | None) -> np.ndarray:
+def _interpolation_matrix(size: int, out: int, mode: str, align_corners: bool,
+                          scale: float | None) -> np.ndarray:
     """The (out, size) matrix mapping one input axis to the resized axis (PyTorch's source-index rules;
     `scale` is 1 / scale_factor when one was given and not recomputed)."""
     matrix = np.zeros((out, size))
@@ -1294,8 +1297,9 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
                                    "modes: linear | bilinear | bicubic | trilinear")
     x = _float_input(input, "interpolate")
     if x.ndim not in _INTERPOLATE_RANKS[mode]:
-        raise ShapeError(f"interpolate: mode {mode!r} expects a {' or '.join(map(str, _INTERPOLATE_RANKS[mode]))}"
-                         f"-D input (N, C, spatial...), got shape {x.shape}")
+        ranks = " or ".join(map(str, _INTERPOLATE_RANKS[mode]))
+        raise ShapeError(f"interpolate: mode {mode!r} expects a {ranks}-D input (N, C, spatial...), got "
+                         f"shape {x.shape}")
     spatial = x.shape[2:]
     count = len(spatial)
     if (size is None) == (scale_factor is None):
@@ -1307,13 +1311,13 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
             raise InvalidArgumentError(f"interpolate: size must be a positive int or {count} positive ints "
                                        f"for input of shape {x.shape}, got {size!r}")
         if recompute_scale_factor:
-            raise InvalidArgumentError("interpolate: recompute_scale_factor is not meaningful with an explicit "
-                                       "size")
+            raise InvalidArgumentError("interpolate: recompute_scale_factor is not meaningful with an "
+                                       "explicit size")
     else:
         factors = (scale_factor,) * count if isinstance(scale_factor, (int, float)) else tuple(scale_factor)
         if len(factors) != count or not all(isinstance(f, (int, float)) and f > 0 for f in factors):
-            raise InvalidArgumentError(f"interpolate: scale_factor must be a positive number or {count} of them "
-                                       f"for input of shape {x.shape}, got {scale_factor!r}")
+            raise InvalidArgumentError(f"interpolate: scale_factor must be a positive number or {count} of "
+                                       f"them for input of shape {x.shape}, got {scale_factor!r}")
         sizes = tuple(int(math.floor(s * float(f))) for s, f in zip(spatial, factors))
         if not recompute_scale_factor:
             scales = [1.0 / float(f) for f in factors]
@@ -1323,15 +1327,16 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     sizes = tuple(int(s) for s in sizes)
     if mode == "area":
         return adaptive_avg_pool1d(x, sizes[0]) if count == 1 else adaptive_avg_pool2d(x, sizes)
-    matrices = [_interpolation_matrix(spatial[a], sizes[a], mode, bool(align_corners), scales[a]).astype(x.dtype)
-                for a in range(count)]
+    matrices = [_interpolation_matrix(spatial[a], sizes[a], mode, bool(align_corners),
+                                      scales[a]).astype(x.dtype) for a in range(count)]
     return _apply_axis_matrices(x, matrices)
 
 
 # ---- distances and normalisation ---------------------------------------------------------------------
 
 def _dim_in_range(dim: int, ndim: int, name: str) -> int:
-    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or not -max(ndim, 1) <= dim < max(ndim, 1):
+    is_int = isinstance(dim, (int, np.integer)) and not isinstance(dim, bool)
+    if not is_int or not -max(ndim, 1) <= dim < max(ndim, 1):
         raise InvalidArgumentError(f"{name}: dim {dim!r} is out of range for a {ndim}-D input")
     return int(dim) % max(ndim, 1)
 
@@ -1530,8 +1535,8 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
     if use_input_stats:
         count = int(np.prod(x.shape[2:]))
         if count <= 1:
-            raise InvalidArgumentError(f"instance_norm: expected more than 1 spatial element when training, got "
-                                       f"input of shape {x.shape}")
+            raise InvalidArgumentError(f"instance_norm: expected more than 1 spatial element when training, "
+                                       f"got input of shape {x.shape}")
         mean = ops.mean(x, axis=axes, keepdims=True)
         centered = x - mean
         variance = ops.mean(centered * centered, axis=axes, keepdims=True)
@@ -1544,8 +1549,8 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
                 running_var.copy_((1 - momentum) * running_var.data + momentum * unbiased)
     else:
         if running_mean is None or running_var is None:
-            raise InvalidArgumentError("instance_norm: Expected running_mean and running_var to be defined when "
-                                       "use_input_stats is false")
+            raise InvalidArgumentError("instance_norm: Expected running_mean and running_var to be defined "
+                                       "when use_input_stats is false")
         centered = x - np.reshape(_data(running_mean), broadcast).astype(x.dtype, copy=False)
         variance = np.reshape(_data(running_var), broadcast).astype(x.dtype, copy=False)
     out = centered / ops.sqrt(variance + eps)

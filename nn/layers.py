@@ -622,7 +622,8 @@ class _ConvNd(Module):
         self._reversed_padding_repeated_twice = _reversed_padding(self.padding, self.kernel_size,
                                                                   self.dilation)
         dtype = _factory_dtype(dtype, device, owner)
-        shape = (in_channels, out_channels // groups) if self.transposed else (out_channels, in_channels // groups)
+        shape = ((in_channels, out_channels // groups) if self.transposed
+                 else (out_channels, in_channels // groups))
         self.weight = _empty_parameter(shape + self.kernel_size, dtype)
         if bias:
             self.bias = _empty_parameter((out_channels,), dtype)
@@ -642,7 +643,8 @@ class _ConvNd(Module):
         return input
 
     def extra_repr(self) -> str:
-        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
         if self.padding != (0,) * self.dims:
             text += f", padding={self.padding}"
         if self.dilation != (1,) * self.dims:
@@ -848,7 +850,10 @@ class Upsample(Module):
                              recompute_scale_factor=self.recompute_scale_factor)
 
     def extra_repr(self) -> str:
-        info = f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None else f"size={self.size!r}"
+        if self.scale_factor is not None:
+            info = f"scale_factor={self.scale_factor!r}"
+        else:
+            info = f"size={self.size!r}"
         return info + f", mode={self.mode!r}"
 
 
@@ -888,7 +893,8 @@ class GroupNorm(Module):
         if not isinstance(input, Tensor):
             input = Tensor(input)
         if input.ndim < 2 or input.shape[1] != self.num_channels:
-            raise ShapeError(f"GroupNorm: expected input (N, {self.num_channels}, *), got shape {input.shape}")
+            raise ShapeError(f"GroupNorm: expected input (N, {self.num_channels}, *), got shape "
+                             f"{input.shape}")
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:

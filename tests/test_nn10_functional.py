@@ -81,53 +81,121 @@ ACTIVATIONS = [
 ]
 
 PADS = [
-    (f"pad_{mode}_{'_'.join(map(str, widths))}",
-     (lambda mode, widths: lambda F, T, x: F.pad(x, widths, mode=mode))(mode, widths), [normal(*shape)])
+    (
+        f"pad_{mode}_{'_'.join(map(str, widths))}",
+        (lambda mode, widths: lambda F, T, x: F.pad(x, widths, mode=mode))(mode, widths),
+        [normal(*shape)],
+    )
     for mode in ("constant", "reflect", "replicate", "circular")
-    for shape, widths in [((2, 3, 4), (1, 2)), ((2, 3, 4), (2, -1, 1, 2)), ((3, 4), (-1, 3)),
-                          ((1, 2, 3, 4), (1, 1, 2, 0)), ((1, 1, 2, 3, 3), (1, 0, 1, 1, 0, 1))]
+    for shape, widths in [
+        ((2, 3, 4), (1, 2)),
+        ((2, 3, 4), (2, -1, 1, 2)),
+        ((3, 4), (-1, 3)),
+        ((1, 2, 3, 4), (1, 1, 2, 0)),
+        ((1, 1, 2, 3, 3), (1, 0, 1, 1, 0, 1)),
+    ]
 ] + [
     ("pad_constant_value", lambda F, T, x: F.pad(x, (1, 1, 0, 2, 1, 0), value=2.5), [normal(2, 3, 2)]),
     ("pad_constant_1d", lambda F, T, x: F.pad(x, [2, 1]), [normal(4)]),
 ]
 
 CONVOLUTIONS = [
-    ("conv1d", lambda F, T, x, w, b: F.conv1d(x, w, b), [normal(2, 3, 6), normal(4, 3, 3, seed=1), normal(4, seed=2)]),
-    ("conv1d_options", lambda F, T, x, w: F.conv1d(x, w, stride=2, padding=1, dilation=2, groups=2),
-     [normal(2, 4, 7), normal(6, 2, 2, seed=1)]),
-    ("conv1d_same", lambda F, T, x, w: F.conv1d(x, w, padding="same", dilation=2), [normal(1, 2, 5), normal(3, 2, 2, seed=1)]),
-    ("conv1d_valid_unbatched", lambda F, T, x, w: F.conv1d(x, w, padding="valid"), [normal(2, 5), normal(3, 2, 3, seed=1)]),
-    ("conv2d_groups_dilation", lambda F, T, x, w, b: F.conv2d(x, w, b, stride=(1, 2), padding=1, dilation=(2, 1), groups=2),
-     [normal(1, 4, 5, 5), normal(4, 2, 2, 3, seed=1), normal(4, seed=2)]),
-    ("conv2d_same", lambda F, T, x, w: F.conv2d(x, w, padding="same"), [normal(1, 2, 4, 4), normal(2, 2, 2, 3, seed=1)]),
-    ("conv_transpose1d", lambda F, T, x, w, b: F.conv_transpose1d(x, w, b), [normal(2, 3, 4), normal(3, 2, 3, seed=1), normal(2, seed=2)]),
-    ("conv_transpose1d_options", lambda F, T, x, w: F.conv_transpose1d(x, w, stride=3, padding=2, output_padding=2, groups=2,
-                                                                         dilation=2),
-     [normal(1, 4, 4), normal(4, 2, 3, seed=1)]),
-    ("conv_transpose1d_unbatched", lambda F, T, x, w: F.conv_transpose1d(x, w, stride=2, output_padding=1),
-     [normal(2, 3), normal(2, 3, 2, seed=1)]),
-    ("conv_transpose2d", lambda F, T, x, w, b: F.conv_transpose2d(x, w, b), [normal(1, 2, 3, 3), normal(2, 3, 2, 2, seed=1), normal(3, seed=2)]),
-    ("conv_transpose2d_options", lambda F, T, x, w: F.conv_transpose2d(x, w, stride=(2, 3), padding=(1, 0),
-                                                                         output_padding=(1, 2), groups=2, dilation=1),
-     [normal(1, 4, 3, 2), normal(4, 1, 3, 2, seed=1)]),
-    ("conv_transpose2d_dilation", lambda F, T, x, w: F.conv_transpose2d(x, w, stride=1, padding=1, output_padding=1,
-                                                                          dilation=2),
-     [normal(1, 2, 3, 3), normal(2, 2, 2, 2, seed=1)]),
+    (
+        "conv1d",
+        lambda F, T, x, w, b: F.conv1d(x, w, b),
+        [normal(2, 3, 6), normal(4, 3, 3, seed=1), normal(4, seed=2)],
+    ),
+    (
+        "conv1d_options",
+        lambda F, T, x, w: F.conv1d(x, w, stride=2, padding=1, dilation=2, groups=2),
+        [normal(2, 4, 7), normal(6, 2, 2, seed=1)],
+    ),
+    (
+        "conv1d_same",
+        lambda F, T, x, w: F.conv1d(x, w, padding="same", dilation=2),
+        [normal(1, 2, 5), normal(3, 2, 2, seed=1)],
+    ),
+    (
+        "conv1d_valid_unbatched",
+        lambda F, T, x, w: F.conv1d(x, w, padding="valid"),
+        [normal(2, 5), normal(3, 2, 3, seed=1)],
+    ),
+    (
+        "conv2d_groups_dilation",
+        lambda F, T, x, w, b: F.conv2d(x, w, b, stride=(1, 2), padding=1, dilation=(2, 1), groups=2),
+        [normal(1, 4, 5, 5), normal(4, 2, 2, 3, seed=1), normal(4, seed=2)],
+    ),
+    (
+        "conv2d_same",
+        lambda F, T, x, w: F.conv2d(x, w, padding="same"),
+        [normal(1, 2, 4, 4), normal(2, 2, 2, 3, seed=1)],
+    ),
+    (
+        "conv_transpose1d",
+        lambda F, T, x, w, b: F.conv_transpose1d(x, w, b),
+        [normal(2, 3, 4), normal(3, 2, 3, seed=1), normal(2, seed=2)],
+    ),
+    (
+        "conv_transpose1d_options",
+        lambda F, T, x, w: F.conv_transpose1d(
+            x, w, stride=3, padding=2, output_padding=2, groups=2, dilation=2
+        ),
+        [normal(1, 4, 4), normal(4, 2, 3, seed=1)],
+    ),
+    (
+        "conv_transpose1d_unbatched",
+        lambda F, T, x, w: F.conv_transpose1d(x, w, stride=2, output_padding=1),
+        [normal(2, 3), normal(2, 3, 2, seed=1)],
+    ),
+    (
+        "conv_transpose2d",
+        lambda F, T, x, w, b: F.conv_transpose2d(x, w, b),
+        [normal(1, 2, 3, 3), normal(2, 3, 2, 2, seed=1), normal(3, seed=2)],
+    ),
+    (
+        "conv_transpose2d_options",
+        lambda F, T, x, w: F.conv_transpose2d(
+            x, w, stride=(2, 3), padding=(1, 0), output_padding=(1, 2), groups=2, dilation=1
+        ),
+        [normal(1, 4, 3, 2), normal(4, 1, 3, 2, seed=1)],
+    ),
+    (
+        "conv_transpose2d_dilation",
+        lambda F, T, x, w: F.conv_transpose2d(x, w, stride=1, padding=1, output_padding=1, dilation=2),
+        [normal(1, 2, 3, 3), normal(2, 2, 2, 2, seed=1)],
+    ),
 ]
 
 POOLING = [
     ("max_pool1d", lambda F, T, x: F.max_pool1d(x, 2), [normal(2, 3, 6)]),
-    ("max_pool1d_options", lambda F, T, x: F.max_pool1d(x, 3, stride=2, padding=1, dilation=1, ceil_mode=True), [normal(2, 2, 8)]),
+    (
+        "max_pool1d_options",
+        lambda F, T, x: F.max_pool1d(x, 3, stride=2, padding=1, dilation=1, ceil_mode=True),
+        [normal(2, 2, 8)],
+    ),
     ("max_pool1d_dilation", lambda F, T, x: F.max_pool1d(x, 2, 1, 0, 2), [normal(3, 7)]),
     ("avg_pool1d", lambda F, T, x: F.avg_pool1d(x, 3), [normal(2, 3, 7)]),
-    ("avg_pool1d_options", lambda F, T, x: F.avg_pool1d(x, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
-     [normal(2, 2, 8)]),
-    ("avg_pool2d_ceil", lambda F, T, x: F.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True), [normal(1, 2, 6, 5)]),
-    ("avg_pool2d_ceil_no_pad_count", lambda F, T, x: F.avg_pool2d(x, (2, 3), stride=2, padding=1, ceil_mode=True,
-                                                                  count_include_pad=False), [normal(1, 2, 5, 6)]),
+    (
+        "avg_pool1d_options",
+        lambda F, T, x: F.avg_pool1d(x, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+        [normal(2, 2, 8)],
+    ),
+    (
+        "avg_pool2d_ceil",
+        lambda F, T, x: F.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True),
+        [normal(1, 2, 6, 5)],
+    ),
+    (
+        "avg_pool2d_ceil_no_pad_count",
+        lambda F, T, x: F.avg_pool2d(x, (2, 3), stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+        [normal(1, 2, 5, 6)],
+    ),
     ("avg_pool2d_ceil_no_padding", lambda F, T, x: F.avg_pool2d(x, 2, ceil_mode=True), [normal(1, 2, 5, 5)]),
-    ("max_pool2d_ceil_dilation", lambda F, T, x: F.max_pool2d(x, 2, stride=2, padding=1, dilation=2, ceil_mode=True),
-     [normal(1, 2, 6, 7)]),
+    (
+        "max_pool2d_ceil_dilation",
+        lambda F, T, x: F.max_pool2d(x, 2, stride=2, padding=1, dilation=2, ceil_mode=True),
+        [normal(1, 2, 6, 7)],
+    ),
     ("adaptive_avg_pool1d", lambda F, T, x: F.adaptive_avg_pool1d(x, 3), [normal(2, 3, 7)]),
     ("adaptive_avg_pool2d", lambda F, T, x: F.adaptive_avg_pool2d(x, (2, 3)), [normal(2, 2, 5, 7)]),
     ("adaptive_avg_pool2d_none", lambda F, T, x: F.adaptive_avg_pool2d(x, (None, 2)), [normal(2, 3, 5)]),
@@ -145,14 +213,29 @@ RESIZING = [
     ("nearest_exact", lambda F, T, x: F.interpolate(x, size=5, mode="nearest-exact"), [normal(1, 2, 3)]),
     ("area", lambda F, T, x: F.interpolate(x, size=(2, 3), mode="area"), [normal(1, 2, 5, 7)]),
     ("linear", lambda F, T, x: F.interpolate(x, size=7, mode="linear"), [normal(2, 2, 4)]),
-    ("linear_align", lambda F, T, x: F.interpolate(x, size=7, mode="linear", align_corners=True), [normal(2, 2, 4)]),
+    (
+        "linear_align",
+        lambda F, T, x: F.interpolate(x, size=7, mode="linear", align_corners=True),
+        [normal(2, 2, 4)],
+    ),
     ("linear_scale", lambda F, T, x: F.interpolate(x, scale_factor=2.5, mode="linear"), [normal(1, 2, 3)]),
-    ("linear_recompute", lambda F, T, x: F.interpolate(x, scale_factor=1.5, mode="linear", recompute_scale_factor=True),
-     [normal(1, 2, 5)]),
+    (
+        "linear_recompute",
+        lambda F, T, x: F.interpolate(x, scale_factor=1.5, mode="linear", recompute_scale_factor=True),
+        [normal(1, 2, 5)],
+    ),
     ("linear_down", lambda F, T, x: F.interpolate(x, size=3, mode="linear"), [normal(1, 2, 7)]),
     ("bilinear", lambda F, T, x: F.interpolate(x, size=(5, 4), mode="bilinear"), [normal(1, 2, 3, 3)]),
-    ("bilinear_align", lambda F, T, x: F.interpolate(x, size=(2, 5), mode="bilinear", align_corners=True), [normal(1, 2, 4, 3)]),
-    ("bilinear_scale", lambda F, T, x: F.interpolate(x, scale_factor=2, mode="bilinear"), [normal(1, 1, 3, 2)]),
+    (
+        "bilinear_align",
+        lambda F, T, x: F.interpolate(x, size=(2, 5), mode="bilinear", align_corners=True),
+        [normal(1, 2, 4, 3)],
+    ),
+    (
+        "bilinear_scale",
+        lambda F, T, x: F.interpolate(x, scale_factor=2, mode="bilinear"),
+        [normal(1, 1, 3, 2)],
+    ),
 ]
 
 DISTANCES = [
@@ -160,47 +243,122 @@ DISTANCES = [
     ("normalize_p1_dim0", lambda F, T, x: F.normalize(x, p=1, dim=0), [normal(3, 4)]),
     ("normalize_eps", lambda F, T, x: F.normalize(x, dim=-1, eps=10.0), [normal(3, 4)]),
     ("cosine_similarity", lambda F, T, a, b: F.cosine_similarity(a, b), [normal(3, 4), normal(3, 4, seed=1)]),
-    ("cosine_similarity_broadcast", lambda F, T, a, b: F.cosine_similarity(a, b, dim=-1), [normal(3, 4), normal(1, 4, seed=1)]),
-    ("cosine_similarity_eps", lambda F, T, a, b: F.cosine_similarity(a, b, dim=0, eps=5.0), [normal(3, 2), normal(3, 2, seed=1)]),
+    (
+        "cosine_similarity_broadcast",
+        lambda F, T, a, b: F.cosine_similarity(a, b, dim=-1),
+        [normal(3, 4), normal(1, 4, seed=1)],
+    ),
+    (
+        "cosine_similarity_eps",
+        lambda F, T, a, b: F.cosine_similarity(a, b, dim=0, eps=5.0),
+        [normal(3, 2), normal(3, 2, seed=1)],
+    ),
     ("pairwise_distance", lambda F, T, a, b: F.pairwise_distance(a, b), [normal(3, 4), normal(3, 4, seed=1)]),
-    ("pairwise_distance_p", lambda F, T, a, b: F.pairwise_distance(a, b, p=3.0, eps=1e-3, keepdim=True),
-     [normal(3, 4), normal(3, 4, seed=1)]),
-    ("pairwise_distance_1d", lambda F, T, a, b: F.pairwise_distance(a, b, p=1), [normal(4), normal(4, seed=1)]),
+    (
+        "pairwise_distance_p",
+        lambda F, T, a, b: F.pairwise_distance(a, b, p=3.0, eps=1e-3, keepdim=True),
+        [normal(3, 4), normal(3, 4, seed=1)],
+    ),
+    (
+        "pairwise_distance_1d",
+        lambda F, T, a, b: F.pairwise_distance(a, b, p=1),
+        [normal(4), normal(4, seed=1)],
+    ),
     ("embedding", lambda F, T, w: F.embedding(T(np.array([[0, 2], [3, 2]])), w), [normal(4, 3)]),
-    ("embedding_padding_idx", lambda F, T, w: F.embedding(T(np.array([[0, 2], [3, 2]])), w, padding_idx=3), [normal(4, 3)]),
+    (
+        "embedding_padding_idx",
+        lambda F, T, w: F.embedding(T(np.array([[0, 2], [3, 2]])), w, padding_idx=3),
+        [normal(4, 3)],
+    ),
 ]
 
 LOSSES = [
-    *[(f"kl_div_{r}", (lambda r: lambda F, T, x, y: F.kl_div(x, y, reduction=r))(r), [log_probs(3, 4), probs(3, 4, seed=1)])
-      for r in ("batchmean", "sum", "none")],
-    ("kl_div_zero_target", lambda F, T, x: F.kl_div(x, T(probs(3, 4, seed=1, with_zero=True)), reduction="batchmean"),
-     [log_probs(3, 4)]),
-    ("kl_div_log_target", lambda F, T, x, y: F.kl_div(x, y, reduction="batchmean", log_target=True),
-     [log_probs(3, 4), log_probs(3, 4, seed=1)]),
-    ("kl_div_legacy", lambda F, T, x, y: F.kl_div(x, y, reduce=False), [log_probs(2, 3), probs(2, 3, seed=1)]),
-    ("smooth_l1_beta", lambda F, T, x, y: F.smooth_l1_loss(x, y, beta=0.5), [normal(3, 4), normal(3, 4, seed=1)]),
-    ("smooth_l1_zero_beta", lambda F, T, x, y: F.smooth_l1_loss(x, y, reduction="sum", beta=0.0), [normal(3, 4), normal(3, 4, seed=1)]),
+    *[
+        (
+            f"kl_div_{r}",
+            (lambda r: lambda F, T, x, y: F.kl_div(x, y, reduction=r))(r),
+            [log_probs(3, 4), probs(3, 4, seed=1)],
+        )
+        for r in ("batchmean", "sum", "none")
+    ],
+    (
+        "kl_div_zero_target",
+        lambda F, T, x: F.kl_div(x, T(probs(3, 4, seed=1, with_zero=True)), reduction="batchmean"),
+        [log_probs(3, 4)],
+    ),
+    (
+        "kl_div_log_target",
+        lambda F, T, x, y: F.kl_div(x, y, reduction="batchmean", log_target=True),
+        [log_probs(3, 4), log_probs(3, 4, seed=1)],
+    ),
+    (
+        "kl_div_legacy",
+        lambda F, T, x, y: F.kl_div(x, y, reduce=False),
+        [log_probs(2, 3), probs(2, 3, seed=1)],
+    ),
+    (
+        "smooth_l1_beta",
+        lambda F, T, x, y: F.smooth_l1_loss(x, y, beta=0.5),
+        [normal(3, 4), normal(3, 4, seed=1)],
+    ),
+    (
+        "smooth_l1_zero_beta",
+        lambda F, T, x, y: F.smooth_l1_loss(x, y, reduction="sum", beta=0.0),
+        [normal(3, 4), normal(3, 4, seed=1)],
+    ),
     ("huber", lambda F, T, x, y: F.huber_loss(x, y, delta=0.7), [normal(3, 4), normal(3, 4, seed=1)]),
     ("poisson_nll", lambda F, T, x: F.poisson_nll_loss(x, T(counts(3, 4, seed=1))), [normal(3, 4)]),
-    ("poisson_nll_full", lambda F, T, x: F.poisson_nll_loss(x, T(counts(3, 4, seed=1)), full=True, reduction="sum"), [normal(3, 4)]),
-    ("poisson_nll_rates", lambda F, T, x, y: F.poisson_nll_loss(x, y, log_input=False, eps=1e-4, reduction="none"),
-     [positive(3, 4), positive(3, 4, seed=1)]),
-    ("cosine_embedding", lambda F, T, a, b: F.cosine_embedding_loss(a, b, T(SIGNS)), [normal(4, 3), normal(4, 3, seed=1)]),
-    ("cosine_embedding_margin", lambda F, T, a, b: F.cosine_embedding_loss(a, b, T(SIGNS), margin=-0.3, reduction="none"),
-     [normal(4, 3), normal(4, 3, seed=1)]),
-    ("cosine_embedding_1d", lambda F, T, a, b: F.cosine_embedding_loss(a, b, T(np.array(-1))), [normal(3), normal(3, seed=1)]),
-    ("margin_ranking", lambda F, T, a, b: F.margin_ranking_loss(a, b, T(RANK_SIGNS)), [normal(5), normal(5, seed=1)]),
-    ("margin_ranking_margin", lambda F, T, a, b: F.margin_ranking_loss(a, b, T(RANK_SIGNS), margin=0.5, reduction="sum"),
-     [normal(5), normal(5, seed=1)]),
+    (
+        "poisson_nll_full",
+        lambda F, T, x: F.poisson_nll_loss(x, T(counts(3, 4, seed=1)), full=True, reduction="sum"),
+        [normal(3, 4)],
+    ),
+    (
+        "poisson_nll_rates",
+        lambda F, T, x, y: F.poisson_nll_loss(x, y, log_input=False, eps=1e-4, reduction="none"),
+        [positive(3, 4), positive(3, 4, seed=1)],
+    ),
+    (
+        "cosine_embedding",
+        lambda F, T, a, b: F.cosine_embedding_loss(a, b, T(SIGNS)),
+        [normal(4, 3), normal(4, 3, seed=1)],
+    ),
+    (
+        "cosine_embedding_margin",
+        lambda F, T, a, b: F.cosine_embedding_loss(a, b, T(SIGNS), margin=-0.3, reduction="none"),
+        [normal(4, 3), normal(4, 3, seed=1)],
+    ),
+    (
+        "cosine_embedding_1d",
+        lambda F, T, a, b: F.cosine_embedding_loss(a, b, T(np.array(-1))),
+        [normal(3), normal(3, seed=1)],
+    ),
+    (
+        "margin_ranking",
+        lambda F, T, a, b: F.margin_ranking_loss(a, b, T(RANK_SIGNS)),
+        [normal(5), normal(5, seed=1)],
+    ),
+    (
+        "margin_ranking_margin",
+        lambda F, T, a, b: F.margin_ranking_loss(a, b, T(RANK_SIGNS), margin=0.5, reduction="sum"),
+        [normal(5), normal(5, seed=1)],
+    ),
 ]
 
 NORMS = [
-    ("group_norm", lambda F, T, x, w, b: F.group_norm(x, 2, w, b), [normal(2, 4, 3), normal(4, seed=1), normal(4, seed=2)]),
+    (
+        "group_norm",
+        lambda F, T, x, w, b: F.group_norm(x, 2, w, b),
+        [normal(2, 4, 3), normal(4, seed=1), normal(4, seed=2)],
+    ),
     ("group_norm_plain", lambda F, T, x: F.group_norm(x, 3, eps=1e-3), [normal(2, 6, 2, 2)]),
     ("group_norm_one_group", lambda F, T, x: F.group_norm(x, 1), [normal(2, 3, 4)]),
     ("instance_norm", lambda F, T, x: F.instance_norm(x), [normal(2, 3, 5)]),
-    ("instance_norm_affine", lambda F, T, x, w, b: F.instance_norm(x, weight=w, bias=b, eps=1e-3),
-     [normal(2, 3, 2, 3), normal(3, seed=1), normal(3, seed=2)]),
+    (
+        "instance_norm_affine",
+        lambda F, T, x, w, b: F.instance_norm(x, weight=w, bias=b, eps=1e-3),
+        [normal(2, 3, 2, 3), normal(3, seed=1), normal(3, seed=2)],
+    ),
 ]
 
 CASES = ACTIVATIONS + PADS + CONVOLUTIONS + POOLING + RESIZING + DISTANCES + LOSSES + NORMS
@@ -256,8 +414,9 @@ def test_torch_gradients_that_are_not_derivatives():
     for name, call, inputs in CASES:
         if name in NOT_DERIVATIVES:
             leaves = [torch.tensor(x, requires_grad=True) for x in inputs]
-            assert not torch.autograd.gradcheck(lambda *xs: call(TF, torch.tensor, *xs), leaves,
-                                                raise_exception=False)
+            assert not torch.autograd.gradcheck(
+                lambda *xs: call(TF, torch.tensor, *xs), leaves, raise_exception=False
+            )
 
 
 def test_kl_div_gradient_at_a_zero_target():
@@ -273,21 +432,34 @@ def test_kl_div_gradient_at_a_zero_target():
 
 def test_float32_stays_float32():
     x = ag.tensor(normal(2, 3, 4).astype(np.float32))
-    for fn in (F.silu, F.mish, F.hardswish, F.logsigmoid, lambda t: F.pad(t, (1, 1), mode="reflect"),
-               lambda t: F.interpolate(t, size=6, mode="linear"), lambda t: F.adaptive_avg_pool1d(t, 2),
-               lambda t: F.conv_transpose1d(t, ag.tensor(np.ones((3, 2, 2), dtype=np.float32)))):
+    for fn in (
+        F.silu,
+        F.mish,
+        F.hardswish,
+        F.logsigmoid,
+        lambda t: F.pad(t, (1, 1), mode="reflect"),
+        lambda t: F.interpolate(t, size=6, mode="linear"),
+        lambda t: F.adaptive_avg_pool1d(t, 2),
+        lambda t: F.conv_transpose1d(t, ag.tensor(np.ones((3, 2, 2), dtype=np.float32))),
+    ):
         assert fn(x).dtype == np.float32
 
 
 def test_pooling_indices_match_torch():
     x = normal(2, 3, 5, 7)
     for ours, theirs in [
-        (F.adaptive_max_pool2d(ag.tensor(x), (2, 3), return_indices=True),
-         TF.adaptive_max_pool2d(torch.tensor(x), (2, 3), return_indices=True)),
-        (F.adaptive_max_pool1d(ag.tensor(x[0]), 3, return_indices=True),
-         TF.adaptive_max_pool1d(torch.tensor(x[0]), 3, return_indices=True)),
-        (F.max_pool1d(ag.tensor(x[0]), 3, 2, 1, return_indices=True),
-         TF.max_pool1d(torch.tensor(x[0]), 3, 2, 1, return_indices=True)),
+        (
+            F.adaptive_max_pool2d(ag.tensor(x), (2, 3), return_indices=True),
+            TF.adaptive_max_pool2d(torch.tensor(x), (2, 3), return_indices=True),
+        ),
+        (
+            F.adaptive_max_pool1d(ag.tensor(x[0]), 3, return_indices=True),
+            TF.adaptive_max_pool1d(torch.tensor(x[0]), 3, return_indices=True),
+        ),
+        (
+            F.max_pool1d(ag.tensor(x[0]), 3, 2, 1, return_indices=True),
+            TF.max_pool1d(torch.tensor(x[0]), 3, 2, 1, return_indices=True),
+        ),
     ]:
         np.testing.assert_array_equal(ours[1].data, theirs[1].numpy())
         np.testing.assert_allclose(ours[0].data, theirs[0].numpy())
@@ -309,8 +481,10 @@ def test_instance_norm_running_statistics_match_torch():
 def test_one_hot_and_embedding_match_torch():
     index = np.array([[0, 3], [2, 1]])
     np.testing.assert_array_equal(F.one_hot(ag.tensor(index)).data, TF.one_hot(torch.tensor(index)).numpy())
-    np.testing.assert_array_equal(F.one_hot(ag.tensor(index), num_classes=6).data,
-                                  TF.one_hot(torch.tensor(index), num_classes=6).numpy())
+    np.testing.assert_array_equal(
+        F.one_hot(ag.tensor(index), num_classes=6).data,
+        TF.one_hot(torch.tensor(index), num_classes=6).numpy(),
+    )
     with pytest.raises(InvalidArgumentError):
         F.one_hot(ag.tensor(index), num_classes=2)
 
@@ -325,7 +499,11 @@ ERRORS = [
     (lambda: F.pad(ag.tensor(normal(2, 3)), (4, 0), mode="circular"), ShapeError, "wrapping"),
     (lambda: F.pad(ag.tensor(normal(4)), (1, 1), mode="replicate"), UnsupportedError, "not supported"),
     (lambda: F.pad(ag.tensor(normal(2, 3)), (1, 1, 1, 1), mode="reflect"), UnsupportedError, "not supported"),
-    (lambda: F.pad(ag.tensor(normal(2, 3)), (1, 1), mode="reflect", value=1.0), InvalidArgumentError, "value"),
+    (
+        lambda: F.pad(ag.tensor(normal(2, 3)), (1, 1), mode="reflect", value=1.0),
+        InvalidArgumentError,
+        "value",
+    ),
     (lambda: F.pad(ag.tensor(normal(2, 3)), (-2, -2)), ShapeError, "padded size"),
     (lambda: F.pad(ag.tensor(normal(2, 3)), 1), InvalidArgumentError, "sequence"),
     (lambda: F.glu(ag.tensor(normal(2, 3))), ShapeError, "even"),
@@ -337,37 +515,87 @@ ERRORS = [
     (lambda: F.silu(ag.tensor(np.arange(3))), DTypeError, "floating"),
     (lambda: F.conv1d(ag.tensor(normal(1, 3, 5)), ag.tensor(normal(2, 2, 3))), ShapeError, "channels"),
     (lambda: F.conv1d(ag.tensor(normal(3, 5, 1, 1)), ag.tensor(normal(2, 3, 3))), ShapeError, "3-D"),
-    (lambda: F.conv_transpose2d(ag.tensor(normal(1, 3, 4, 4)), ag.tensor(normal(2, 2, 3, 3))), ShapeError, "channels"),
-    (lambda: F.conv_transpose2d(ag.tensor(normal(1, 4, 4, 4)), ag.tensor(normal(4, 2, 3, 3)), groups=3),
-     InvalidArgumentError, "groups"),
-    (lambda: F.conv_transpose2d(ag.tensor(normal(1, 2, 4, 4)), ag.tensor(normal(2, 2, 3, 3)), stride=2, output_padding=2),
-     InvalidArgumentError, "output padding"),
-    (lambda: F.conv_transpose1d(ag.tensor(normal(1, 2, 2)), ag.tensor(normal(2, 2, 1)), padding=2), ShapeError, "non-positive"),
+    (
+        lambda: F.conv_transpose2d(ag.tensor(normal(1, 3, 4, 4)), ag.tensor(normal(2, 2, 3, 3))),
+        ShapeError,
+        "channels",
+    ),
+    (
+        lambda: F.conv_transpose2d(ag.tensor(normal(1, 4, 4, 4)), ag.tensor(normal(4, 2, 3, 3)), groups=3),
+        InvalidArgumentError,
+        "groups",
+    ),
+    (
+        lambda: F.conv_transpose2d(
+            ag.tensor(normal(1, 2, 4, 4)), ag.tensor(normal(2, 2, 3, 3)), stride=2, output_padding=2
+        ),
+        InvalidArgumentError,
+        "output padding",
+    ),
+    (
+        lambda: F.conv_transpose1d(ag.tensor(normal(1, 2, 2)), ag.tensor(normal(2, 2, 1)), padding=2),
+        ShapeError,
+        "non-positive",
+    ),
     (lambda: F.max_pool1d(ag.tensor(normal(1, 2, 4)), 2, padding=2), InvalidArgumentError, "half"),
     (lambda: F.avg_pool1d(ag.tensor(normal(4)), 2), ShapeError, "2-D"),
-    (lambda: F.adaptive_avg_pool2d(ag.tensor(normal(2, 3, 4)), (1, 2, 3)), InvalidArgumentError, "output_size"),
+    (
+        lambda: F.adaptive_avg_pool2d(ag.tensor(normal(2, 3, 4)), (1, 2, 3)),
+        InvalidArgumentError,
+        "output_size",
+    ),
     (lambda: F.adaptive_max_pool2d(ag.tensor(normal(2, 3, 4)), 0), InvalidArgumentError, "positive"),
     (lambda: F.adaptive_avg_pool1d(ag.tensor(normal(2, 3, 4, 5)), 2), ShapeError, "3-D"),
-    (lambda: F.interpolate(ag.tensor(normal(1, 2, 3)), size=4, scale_factor=2), InvalidArgumentError, "only one"),
+    (
+        lambda: F.interpolate(ag.tensor(normal(1, 2, 3)), size=4, scale_factor=2),
+        InvalidArgumentError,
+        "only one",
+    ),
     (lambda: F.interpolate(ag.tensor(normal(1, 2, 3)), size=4, mode="bicubic"), UnsupportedError, "bicubic"),
-    (lambda: F.interpolate(ag.tensor(normal(1, 2, 3)), size=4, align_corners=True), InvalidArgumentError, "align_corners"),
+    (
+        lambda: F.interpolate(ag.tensor(normal(1, 2, 3)), size=4, align_corners=True),
+        InvalidArgumentError,
+        "align_corners",
+    ),
     (lambda: F.interpolate(ag.tensor(normal(1, 2, 3)), size=4, mode="bilinear"), ShapeError, "4-D"),
     (lambda: F.interpolate(ag.tensor(normal(1, 2, 3, 3)), size=(2, 2, 2)), InvalidArgumentError, "size"),
     (lambda: F.normalize(ag.tensor(normal(2, 3)), dim=2), InvalidArgumentError, "dim"),
     (lambda: F.cosine_similarity(ag.tensor(normal(2, 3)), ag.tensor(normal(2, 4))), ShapeError, "broadcast"),
     (lambda: F.kl_div(ag.tensor(normal(2, 3)), ag.tensor(normal(3, 2))), ShapeError, "shape"),
-    (lambda: F.kl_div(ag.tensor(normal(2, 3)), ag.tensor(normal(2, 3)), reduction="avg"), InvalidArgumentError, "reduction"),
+    (
+        lambda: F.kl_div(ag.tensor(normal(2, 3)), ag.tensor(normal(2, 3)), reduction="avg"),
+        InvalidArgumentError,
+        "reduction",
+    ),
     (lambda: F.poisson_nll_loss(ag.tensor(normal(2, 3)), ag.tensor(normal(2))), ShapeError, "shape"),
-    (lambda: F.cosine_embedding_loss(ag.tensor(normal(2, 3)), ag.tensor(normal(2, 3)), ag.tensor(np.ones(3))),
-     ShapeError, "target"),
-    (lambda: F.cosine_embedding_loss(ag.tensor(normal(2, 3)), ag.tensor(normal(3, 3)), ag.tensor(np.ones(2))),
-     ShapeError, "same shape"),
-    (lambda: F.margin_ranking_loss(ag.tensor(normal(3)), ag.tensor(normal(3)), ag.tensor(np.ones(2))), ShapeError, "target"),
+    (
+        lambda: F.cosine_embedding_loss(
+            ag.tensor(normal(2, 3)), ag.tensor(normal(2, 3)), ag.tensor(np.ones(3))
+        ),
+        ShapeError,
+        "target",
+    ),
+    (
+        lambda: F.cosine_embedding_loss(
+            ag.tensor(normal(2, 3)), ag.tensor(normal(3, 3)), ag.tensor(np.ones(2))
+        ),
+        ShapeError,
+        "same shape",
+    ),
+    (
+        lambda: F.margin_ranking_loss(ag.tensor(normal(3)), ag.tensor(normal(3)), ag.tensor(np.ones(2))),
+        ShapeError,
+        "target",
+    ),
     (lambda: F.group_norm(ag.tensor(normal(2, 4, 3)), 3), InvalidArgumentError, "divisible"),
     (lambda: F.group_norm(ag.tensor(normal(2, 4, 3)), 2, ag.tensor(np.ones(3))), ShapeError, "weight"),
     (lambda: F.instance_norm(ag.tensor(normal(2, 4))), ShapeError, "spatial"),
     (lambda: F.instance_norm(ag.tensor(normal(2, 4, 1))), InvalidArgumentError, "more than 1"),
-    (lambda: F.instance_norm(ag.tensor(normal(2, 4, 3)), use_input_stats=False), InvalidArgumentError, "running_mean"),
+    (
+        lambda: F.instance_norm(ag.tensor(normal(2, 4, 3)), use_input_stats=False),
+        InvalidArgumentError,
+        "running_mean",
+    ),
 ]
 
 
