@@ -520,8 +520,10 @@ def l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = Non
     return _reduce(ops.abs(x - _matching_target(x, target, "l1_loss")), reduction)
 
 
-def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:  # noqa: A002
-    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), for d = input - target."""
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0,  # noqa: A002
+               weight: Any = None) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), for d = input - target; an optional
+    `weight` of the input's shape multiplies each element's loss before the reduction (torch 2.13)."""
     reduction = _legacy_reduction(None, None, reduction, "huber_loss")
     if delta <= 0:
         raise InvalidArgumentError(f"huber_loss: delta must be positive, got {delta}")
@@ -529,6 +531,11 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     difference = x - _matching_target(x, target, "huber_loss")
     size = ops.abs(difference)
     loss = ops.where(size.data < delta, 0.5 * difference * difference, delta * (size - 0.5 * delta))
+    if weight is not None:
+        if _data(weight).shape != x.shape:
+            raise ShapeError(f"huber_loss: Weights and input must have the same size, got weight of shape "
+                             f"{_data(weight).shape} for input of shape {x.shape}")
+        loss = loss * _weight_value(weight, x.dtype)
     return _reduce(loss, reduction)
 
 

@@ -307,6 +307,11 @@ LOSSES = [
         [normal(3, 4), normal(3, 4, seed=1)],
     ),
     ("huber", lambda F, T, x, y: F.huber_loss(x, y, delta=0.7), [normal(3, 4), normal(3, 4, seed=1)]),
+    (
+        "huber_weight",
+        lambda F, T, x, y, w: F.huber_loss(x, y, delta=0.7, weight=w),
+        [normal(3, 4), normal(3, 4, seed=1), positive(3, 4, seed=2)],
+    ),
     ("poisson_nll", lambda F, T, x: F.poisson_nll_loss(x, T(counts(3, 4, seed=1))), [normal(3, 4)]),
     (
         "poisson_nll_full",
