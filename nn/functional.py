@@ -1028,7 +1028,12 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
                          f"{w.shape}")
     stride = (1, _single(stride, "conv1d", "stride"))
     dilation = (1, _single(dilation, "conv1d", "dilation"))
-    if not isinstance(padding, str):
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise InvalidArgumentError(f"conv1d: padding must be an int, 'valid' or 'same', got {padding!r}")
+        if padding == "same" and stride != (1, 1):
+            raise InvalidArgumentError("conv1d: padding='same' is not supported for strided convolutions")
+    else:
         padding = (0, _single(padding, "conv1d", "padding"))
     if x.shape[1] != w.shape[1] * (groups if isinstance(groups, int) and groups > 0 else 1):
         raise ShapeError(f"conv1d: expected input with {w.shape[1] * groups} channels (dim 1), got shape "

@@ -19,6 +19,9 @@ from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError, U
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 
+# torch's own deprecation notices for the legacy size_average/reduce flags this table pins
+pytestmark = pytest.mark.filterwarnings("ignore:size_average and reduce args will be deprecated:UserWarning")
+
 
 def _rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
@@ -497,6 +500,10 @@ def test_one_hot_and_embedding_match_torch():
 # ---- typed errors for bad arguments (raised before anything is computed) ---------------------------------
 
 ERRORS = [
+    (lambda: F.conv1d(ag.tensor(normal(1, 2, 5)), ag.tensor(normal(2, 2, 3)), stride=2, padding="same"),
+     InvalidArgumentError, "conv1d: padding='same'"),
+    (lambda: F.conv1d(ag.tensor(normal(1, 2, 5)), ag.tensor(normal(2, 2, 3)), padding="full"),
+     InvalidArgumentError, "conv1d: padding"),
     (lambda: F.pad(ag.tensor(normal(2, 3)), (1, 1, 1)), InvalidArgumentError, "divisible by 2"),
     (lambda: F.pad(ag.tensor(normal(2, 3)), (1, 1, 1, 1, 1, 1)), InvalidArgumentError, "two times"),
     (lambda: F.pad(ag.tensor(normal(2, 3)), (1, 1), mode="mirror"), InvalidArgumentError, "mode"),
