@@ -748,30 +748,20 @@ def _number(value: Any, name: str, what: str) -> float:
     return float(value)
 
 
-def _negative_part_expm1(x: Tensor, scale: float = 1.0) -> Tensor:
-    """expm1(min(x, 0) / scale): the negative branch of elu/celu, finite for any x (so the unused
-    branch's gradient in `where` is 0, not 0 * inf)."""
-    negative = ops.minimum(x, np.zeros((), dtype=x.dtype))
-    return ops.expm1(negative / scale if scale != 1.0 else negative)
-
-
 def silu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
     """x * sigmoid(x) elementwise (`inplace` accepted and ignored: a new tensor is returned)."""
-    x = _float_input(input, "silu")
-    return x * ops.sigmoid(x)
+    return ops.silu(_float_input(input, "silu"))
 
 
 def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """x for x > 0, alpha (exp(x) - 1) otherwise (`inplace` accepted and ignored)."""
     alpha = _number(alpha, "elu", "alpha")
-    x = _float_input(input, "elu")
-    return ops.where(x.data > 0, x, alpha * _negative_part_expm1(x))
+    return ops.elu(_float_input(input, "elu"), alpha)
 
 
 def selu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
     """scale * elu(x, alpha) with PyTorch's fixed alpha and scale (`inplace` ignored)."""
-    x = _float_input(input, "selu")
-    return _SELU_SCALE * ops.where(x.data > 0, x, _SELU_ALPHA * _negative_part_expm1(x))
+    return ops.elu(_float_input(input, "selu"), _SELU_ALPHA, _SELU_SCALE)
 
 
 def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -779,8 +769,7 @@ def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # no
     alpha = _number(alpha, "celu", "alpha")
     if alpha == 0:
         raise InvalidArgumentError("celu: ZeroDivisionError, alpha cannot be 0 for CELU")
-    x = _float_input(input, "celu")
-    return ops.where(x.data > 0, x, alpha * _negative_part_expm1(x, alpha))
+    return ops.elu(_float_input(input, "celu"), alpha, 1.0, 1.0 / alpha)
 
 
 def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002

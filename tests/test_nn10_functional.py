@@ -616,3 +616,20 @@ def test_typed_errors(index):
     call, error, message = ERRORS[index]
     with pytest.raises(error, match=message):
         call()
+
+
+def test_fused_activations_are_one_node_and_stable_at_extremes():
+    x = ag.tensor(np.array([-1000.0, -100.0, -30.0, -1.0, 0.0, 1.0, 30.0, 1000.0]), requires_grad=True)
+    for ours, theirs in [(F.silu, TF.silu), (F.elu, TF.elu), (F.selu, TF.selu),
+                         (lambda t: F.celu(t, 0.5), lambda t: TF.celu(t, 0.5))]:
+        out = ours(x)
+        assert out.grad_fn.op.name in ("silu", "elu")
+        assert out.grad_fn.inputs[0] is x  # a single node straight on the input
+        t = torch.tensor(x.data, requires_grad=True)
+        expected = theirs(t)
+        expected.sum().backward()
+        x.grad = None
+        out.sum().backward()
+        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-300)
+        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-7, atol=1e-12)
+        assert np.isfinite(x.grad.data).all()
