@@ -748,6 +748,14 @@ def _number(value: Any, name: str, what: str) -> float:
     return float(value)
 
 
+def _constant(value: float, like: Tensor) -> np.ndarray:
+    """A 0-d array of `like`'s dtype (so `where` neither promotes nor records a leaf)."""
+    return np.asarray(value, dtype=like.dtype)
+
+
+# Masks below are computed with engine comparisons (ops.gt, ...), not on `.data`, so a traced
+# program (autograd_core.trace) recomputes them from each new input instead of freezing them.
+
 def silu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
     """x * sigmoid(x) elementwise (`inplace` accepted and ignored: a new tensor is returned)."""
     return ops.silu(_float_input(input, "silu"))
@@ -778,8 +786,8 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: b
     if low > high:
         raise InvalidArgumentError(f"hardtanh: min_val ({low}) cannot be greater than max_val ({high})")
     x = _float_input(input, "hardtanh")
-    inside = (x.data > low) & (x.data < high)
-    return ops.where(inside, x, np.clip(x.data, low, high))
+    inside = ops.logical_and(ops.gt(x, low), ops.lt(x, high))
+    return ops.where(inside, x, ops.where(ops.ge(x, high), _constant(high, x), _constant(low, x)))
 
 
 def relu6(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -790,16 +798,16 @@ def relu6(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
 def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
     """0 for x <= -3, 1 for x >= 3, x / 6 + 1/2 between (`inplace` ignored)."""
     x = _float_input(input, "hardsigmoid")
-    inside = (x.data > -3) & (x.data < 3)
-    return ops.where(inside, x / 6.0 + 0.5, (x.data >= 3).astype(x.dtype))
+    inside = ops.logical_and(ops.gt(x, -3.0), ops.lt(x, 3.0))
+    return ops.where(inside, x / 6.0 + 0.5, ops.where(ops.ge(x, 3.0), _constant(1.0, x), _constant(0.0, x)))
 
 
 def hardswish(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
     """x * relu6(x + 3) / 6: 0 for x <= -3, x for x >= 3 (`inplace` ignored)."""
     x = _float_input(input, "hardswish")
     middle = x * (x / 6.0 + 0.5)
-    upper = ops.where(x.data >= 3, x, np.zeros((), dtype=x.dtype))
-    return ops.where((x.data > -3) & (x.data < 3), middle, upper)
+    upper = ops.where(ops.ge(x, 3.0), x, _constant(0.0, x))
+    return ops.where(ops.logical_and(ops.gt(x, -3.0), ops.lt(x, 3.0)), middle, upper)
 
 
 def mish(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -860,14 +868,14 @@ def prelu(input: Any, weight: Any) -> Tensor:  # noqa: A002
             w = ops.reshape(w, (1, count) + (1,) * (x.ndim - 2))
     elif w.ndim == 1 and x.ndim == 0:
         w = ops.reshape(w, ())
-    return ops.where(x.data > 0, x, w * x)
+    return ops.where(ops.gt(x, 0.0), x, w * x)
 
 
 def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
     """x where x > threshold, else `value` (`inplace` ignored)."""
     limit, value = _number(threshold, "threshold", "threshold"), _number(value, "threshold", "value")
     x = _float_input(input, "threshold")
-    return ops.where(x.data > limit, x, np.asarray(value, dtype=x.dtype))
+    return ops.where(ops.gt(x, limit), x, _constant(value, x))
 
 
 def tanhshrink(input: Any) -> Tensor:  # noqa: A002
@@ -883,15 +891,16 @@ def softshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
         raise InvalidArgumentError(f"softshrink: lambda must be greater or equal to 0, but found to be "
                                    f"{lambd}")
     x = _float_input(input, "softshrink")
-    zero = np.zeros((), dtype=x.dtype)
-    return ops.where(x.data > lambd, x - lambd, ops.where(x.data < -lambd, x + lambd, zero))
+    zero = _constant(0.0, x)
+    return ops.where(ops.gt(x, lambd), x - lambd, ops.where(ops.lt(x, -lambd), x + lambd, zero))
 
 
 def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """x where |x| > lambd, else 0."""
     lambd = _number(lambd, "hardshrink", "lambd")
     x = _float_input(input, "hardshrink")
-    return ops.where(np.abs(x.data) > lambd, x, np.zeros((), dtype=x.dtype))
+    outside = ops.logical_or(ops.gt(x, lambd), ops.lt(x, -lambd))
+    return ops.where(outside, x, _constant(0.0, x))
 
 
 # ---- F.pad: PyTorch's last-dimension-first pairs ------------------------------------------------------
@@ -1371,8 +1380,7 @@ def _clamped_norm(x: Tensor, axis: int, eps: float) -> Tensor:
     """||x|| along axis (kept), its value raised to eps where smaller while the gradient stays that
     of the norm: PyTorch clamps the norm in place under no_grad."""
     norm = ops.norm(x, ord=2, axis=axis, keepdims=True)
-    lift = np.maximum(norm.data, eps) - norm.data
-    return norm + lift if lift.any() else norm
+    return norm + ops.clamp_lift(norm, eps)
 
 
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
@@ -1394,14 +1402,12 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6, keepd
 
 # ---- more losses --------------------------------------------------------------------------------------
 
-def _xlogy_self(t: Any) -> Any:
-    """t log t with 0 where t == 0 (an array, or a Tensor when t is one)."""
-    if isinstance(t, Tensor):
-        positive = t.data > 0
-        safe = ops.where(positive, t, np.ones((), dtype=t.dtype))
-        return ops.where(positive, t * ops.log(safe), np.zeros((), dtype=t.dtype))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(t > 0, t * np.log(np.where(t > 0, t, 1)), np.where(np.isnan(t), np.nan, 0.0))
+def _xlogy_self(t: Tensor) -> Tensor:
+    """t log t with 0 where t == 0 (NaN stays NaN), differentiable where t > 0."""
+    positive = ops.gt(t, 0.0)
+    safe = ops.where(positive, t, _constant(1.0, t))
+    nan = ops.ne(t, t)
+    return ops.where(ops.logical_or(positive, nan), t * ops.log(safe), _constant(0.0, t))
 
 
 def kl_div(input: Any, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
@@ -1415,8 +1421,10 @@ def kl_div(input: Any, target: Any, size_average: Any = None, reduce: Any = None
         mode = _legacy_reduction(size_average, reduce, reduction, "kl_div")
     x = _float_input(input, "kl_div")
     y = _matching_target(x, target, "kl_div", float_only=True)
+    if not isinstance(y, Tensor):
+        y = Tensor._wrap(y)
     if log_target:
-        loss = ops.exp(y) * (y - x) if isinstance(y, Tensor) else np.exp(y) * (y - x)
+        loss = ops.exp(y) * (y - x)
     else:
         loss = _xlogy_self(y) - y * x
     if mode == "batchmean":
@@ -1435,11 +1443,12 @@ def poisson_nll_loss(input: Any, target: Any, log_input: bool = True, full: bool
     x = _float_input(input, "poisson_nll_loss")
     y = _matching_target(x, target, "poisson_nll_loss")
     loss = ops.exp(x) - y * x if log_input else x - y * ops.log(x + eps)
-    if full:
-        t = y.data if isinstance(y, Tensor) else y
-        safe = np.where(t > 1, t, 2.0)
-        stirling = np.where(t > 1, safe * np.log(safe) - safe + 0.5 * np.log(2 * np.pi * safe), 0.0)
-        loss = loss + stirling.astype(x.dtype)
+    if full:  # Stirling's term, differentiable in the target as torch's
+        t = y if isinstance(y, Tensor) else Tensor._wrap(y)
+        large = ops.gt(t, 1.0)
+        safe = ops.where(large, t, _constant(2.0, t))
+        stirling = safe * ops.log(safe) - safe + 0.5 * ops.log(safe * (2 * np.pi))
+        loss = loss + ops.where(large, stirling, _constant(0.0, t))
     return _reduce(loss, reduction)
 
 
@@ -1458,18 +1467,18 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
     a, b = _paired_inputs(input1, input2, "cosine_embedding_loss")
     if a.ndim not in (1, 2):
         raise ShapeError(f"cosine_embedding_loss: expected 1-D or 2-D inputs, got shape {a.shape}")
-    y = _data(target)
-    if y.shape != a.shape[:-1]:
+    if _data(target).shape != a.shape[:-1]:
         raise ShapeError(f"cosine_embedding_loss: target must have shape {a.shape[:-1]} for inputs of shape "
-                         f"{a.shape}, got {y.shape}")
+                         f"{a.shape}, got {_data(target).shape}")
+    y = target if isinstance(target, Tensor) else Tensor._wrap(_data(target))
     axis = a.ndim - 1
     products = ops.sum(a * b, axis=axis)
     squares = ops.sum(a * a, axis=axis) + 1e-12
     other = ops.sum(b * b, axis=axis) + 1e-12
     cosine = products / ops.sqrt(squares * other)
     zero = np.zeros((), dtype=a.dtype)
-    positive = ops.where(y == 1, 1.0 - cosine, zero)
-    negative = ops.where(y == -1, ops.relu(cosine - margin), zero)
+    positive = ops.where(ops.eq(y, 1), 1.0 - cosine, zero)
+    negative = ops.where(ops.eq(y, -1), ops.relu(cosine - margin), zero)
     return _reduce(positive + negative, reduction)
 
 

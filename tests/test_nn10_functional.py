@@ -327,6 +327,11 @@ LOSSES = [
         [positive(3, 4), positive(3, 4, seed=1)],
     ),
     (
+        "poisson_nll_full_rates",
+        lambda F, T, x, y: F.poisson_nll_loss(x, y, log_input=False, full=True),
+        [positive(3, 4), positive(3, 4, seed=1) * 2],
+    ),
+    (
         "cosine_embedding",
         lambda F, T, a, b: F.cosine_embedding_loss(a, b, T(SIGNS)),
         [normal(4, 3), normal(4, 3, seed=1)],
@@ -633,3 +638,29 @@ def test_fused_activations_are_one_node_and_stable_at_extremes():
         np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-300)
         np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-7, atol=1e-12)
         assert np.isfinite(x.grad.data).all()
+
+
+TRACED = [
+    ("hardtanh", lambda x, y: F.hardtanh(x * 2.0).sum()),
+    ("hardsigmoid", lambda x, y: F.hardsigmoid(x * 4.0).sum()),
+    ("hardswish", lambda x, y: F.hardswish(x * 4.0).sum()),
+    ("softshrink", lambda x, y: F.softshrink(x).sum()),
+    ("hardshrink", lambda x, y: F.hardshrink(x).sum()),
+    ("threshold", lambda x, y: F.threshold(x, 0.1, 5.0).sum()),
+    ("prelu", lambda x, y: F.prelu(x, ag.tensor(np.array([0.2]))).sum()),
+    ("kl_div", lambda x, y: F.kl_div(x, F.relu(y), reduction="batchmean")),
+    ("poisson_full", lambda x, y: F.poisson_nll_loss(x, F.relu(y) * 3.0, full=True)),
+    ("cosine_similarity_eps", lambda x, y: F.cosine_similarity(x, y, eps=2.0).sum()),
+    ("pad_reflect", lambda x, y: (F.pad(x, (1, 2), mode="reflect") * 1.5).sum()),
+]
+
+
+@pytest.mark.parametrize("name, fn", TRACED, ids=[case[0] for case in TRACED])
+def test_traced_programs_recompute_masks_from_new_inputs(name, fn):
+    """Masks and clamps are engine ops, not numpy on `.data`, so autograd_core.trace replays them
+    on each new input instead of freezing the traced example's."""
+    first, second = normal(3, 4, seed=3), normal(3, 4, seed=4)
+    step = ag.trace(lambda x, y: fn(x, y), first, normal(3, 4, seed=5))
+    result, _ = step(second, normal(3, 4, seed=6))
+    expected = fn(ag.tensor(second), ag.tensor(normal(3, 4, seed=6)))
+    np.testing.assert_allclose(np.asarray(result.data if hasattr(result, "data") else result), expected.data)

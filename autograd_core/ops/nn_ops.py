@@ -340,3 +340,23 @@ def elu(x: Any, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0
 
 
 __all__ += ["silu", "elu"]
+
+
+class ClampLift(Op):
+    """max(x, minimum) - x, with no gradient: added to x, it raises x's value to `minimum` while the
+    gradient stays x's (PyTorch clamps the norms of cosine_similarity in place under no_grad)."""
+    name = "clamp_lift"
+    differentiable = False
+
+    def forward(x, minimum):
+        return np.maximum(x, minimum) - x
+
+
+def clamp_lift(x: Any, minimum: float) -> Tensor:
+    """max(x, minimum) - x as a constant (no gradient), recomputed by traced programs."""
+    from ..graph import apply_nondifferentiable
+
+    return apply_nondifferentiable(ClampLift, (_as_tensor(x),), {"minimum": float(minimum)})
+
+
+__all__ += ["clamp_lift"]
