@@ -530,7 +530,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     x = _float_input(input, "huber_loss")
     difference = x - _matching_target(x, target, "huber_loss")
     size = ops.abs(difference)
-    loss = ops.where(size.data < delta, 0.5 * difference * difference, delta * (size - 0.5 * delta))
+    loss = ops.where(ops.lt(size, delta), 0.5 * difference * difference, delta * (size - 0.5 * delta))
     if weight is not None:
         if _data(weight).shape != x.shape:
             raise ShapeError(f"huber_loss: Weights and input must have the same size, got weight of shape "
@@ -550,7 +550,7 @@ def smooth_l1_loss(input: Any, target: Any, size_average: Any = None, reduce: An
     size = ops.abs(difference)
     if beta == 0:
         return _reduce(size, reduction)
-    loss = ops.where(size.data < beta, 0.5 * difference * difference / beta, size - 0.5 * beta)
+    loss = ops.where(ops.lt(size, beta), 0.5 * difference * difference / beta, size - 0.5 * beta)
     return _reduce(loss, reduction)
 
 

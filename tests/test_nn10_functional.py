@@ -664,3 +664,11 @@ def test_traced_programs_recompute_masks_from_new_inputs(name, fn):
     result, _ = step(second, normal(3, 4, seed=6))
     expected = fn(ag.tensor(second), ag.tensor(normal(3, 4, seed=6)))
     np.testing.assert_allclose(np.asarray(result.data if hasattr(result, "data") else result), expected.data)
+
+
+def test_traced_huber_and_smooth_l1_recompute_their_masks():
+    zeros = ag.tensor(np.zeros((1, 4)))
+    for fn in (lambda x: F.huber_loss(x, zeros, delta=0.5), lambda x: F.smooth_l1_loss(x, zeros, beta=0.5)):
+        step = ag.trace(fn, np.array([[1.0, 0.0, 0.2, -2.0]]))
+        result, _ = step(np.array([[0.1, 3.0, -0.3, 0.4]]))
+        np.testing.assert_allclose(result.data, fn(ag.tensor(np.array([[0.1, 3.0, -0.3, 0.4]]))).data)
