@@ -1,4 +1,5 @@
-"""Activation modules: thin Module wrappers around the functions of nn.functional."""
+"""Activation modules: thin Module wrappers around the functions of nn.functional, with PyTorch's
+names, constructor arguments and reprs (PReLU holds its `weight` parameter)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """Layers with parameters or state: Linear, MLP, Dropout, BatchNorm1d/2d, LayerNorm, Embedding,
-Conv2d, MaxPool2d, AvgPool2d, Flatten and Residual.
+Conv2d, MaxPool2d, AvgPool2d, Flatten and Residual; and (issue 10) Conv1d, ConvTranspose1d/2d,
+MaxPool1d, AvgPool1d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, Upsample, GroupNorm,
+InstanceNorm1d/2d and Unflatten.
 
 Constructors follow PyTorch's signatures and initialisation; every layer with random state also
 takes `generator=` (a numpy Generator, an int seed, or None for nn.init's default generator).
