@@ -21,7 +21,8 @@ from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError, U
 
 from . import functional as F
 from . import init
-from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
+from .activations import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, Identity, LeakyReLU,
+                          LogSigmoid, Mish, ReLU, ReLU6, Sigmoid, SiLU, Softplus, Softsign, Tanh, Tanhshrink)
 from .containers import Sequential
 from .init import GeneratorLike, resolve_generator
 from .module import Module, Parameter
@@ -100,6 +101,10 @@ class Linear(Module):
 
 _ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "gelu": GELU, "leaky_relu": LeakyReLU,
                 "softplus": Softplus, "identity": Identity}
+_ACTIVATIONS.update({  # nn10: the issue-10 activations by their F. names
+    "silu": SiLU, "elu": ELU, "selu": SELU, "celu": CELU, "relu6": ReLU6, "hardtanh": Hardtanh,
+    "hardsigmoid": Hardsigmoid, "hardswish": Hardswish, "mish": Mish, "softsign": Softsign,
+    "logsigmoid": LogSigmoid, "tanhshrink": Tanhshrink})
 
 
 def _make_activation(spec: Any, owner: str) -> Module:

@@ -1,5 +1,6 @@
 """Loss modules: each stores its options and calls the matching nn.functional loss as
-`loss_fn(input, target)` (`loss_fn(input1, input2, target)` for the pairwise ones). Class weights are registered as buffers, as in PyTorch."""
+`loss_fn(input, target)` (`loss_fn(input1, input2, target)` for the pairwise ones). Class
+weights are registered as buffers, as in PyTorch."""
 
 from __future__ import annotations
 

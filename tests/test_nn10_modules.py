@@ -344,3 +344,19 @@ def test_prelu_reset_parameters_and_dtype():
     layer.weight.data[:] = 1.0
     layer.reset_parameters()
     np.testing.assert_array_equal(layer.weight.data, np.full(2, 0.4, dtype=np.float32))
+
+
+def test_mlp_accepts_the_new_activation_names():
+    model = nn.MLP([2, 3, 1], activation="silu", output_activation="hardsigmoid")
+    assert [type(m).__name__ for m in model] == ["Linear", "SiLU", "Linear", "Hardsigmoid"]
+
+
+def test_new_modules_save_and_load(tmp_path):
+    model = nn.Sequential(nn.Conv1d(2, 3, 3), nn.PReLU(3), nn.GroupNorm(1, 3), nn.ConvTranspose1d(3, 2, 2),
+                          nn.InstanceNorm1d(2, affine=True, track_running_stats=True))
+    nn.save(model.state_dict(), tmp_path / "model.npz")
+    twin = nn.Sequential(nn.Conv1d(2, 3, 3), nn.PReLU(3), nn.GroupNorm(1, 3), nn.ConvTranspose1d(3, 2, 2),
+                         nn.InstanceNorm1d(2, affine=True, track_running_stats=True))
+    twin.load_state_dict(nn.load(tmp_path / "model.npz"))
+    x = ag.tensor(normal(2, 2, 6).astype(np.float32))
+    np.testing.assert_array_equal(model.eval()(x).data, twin.eval()(x).data)
