@@ -16,8 +16,13 @@ import autograd_core as ag
 import nn.functional as F
 from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
 
-torch = pytest.importorskip("torch")
-TF = torch.nn.functional
+try:  # torch is the oracle only: without it the comparisons skip, gradcheck and errors still run
+    import torch
+
+    TF = torch.nn.functional
+except ImportError:  # pragma: no cover
+    torch = TF = None
+requires_torch = pytest.mark.skipif(torch is None, reason="torch (the test oracle) is not installed")
 
 # torch's own deprecation notices for the legacy size_average/reduce flags this table pins
 pytestmark = pytest.mark.filterwarnings("ignore:size_average and reduce args will be deprecated:UserWarning")
@@ -396,6 +401,7 @@ def _theirs(call, inputs):
     return call(TF, torch.tensor, *leaves), leaves
 
 
+@requires_torch
 @pytest.mark.parametrize("name, call, inputs", CASES, ids=[case[0] for case in CASES])
 def test_forward_and_gradients_match_torch(name, call, inputs):
     out, leaves = _ours(call, inputs, requires_grad=True)
@@ -421,6 +427,7 @@ def test_gradcheck_and_gradgradcheck(name, call, inputs):
     assert ag.gradgradcheck(f, inputs)
 
 
+@requires_torch
 def test_torch_gradients_that_are_not_derivatives():
     """The NOT_DERIVATIVES cases: torch's own gradcheck rejects them, so matching torch (tested above)
     is the specification there."""
@@ -458,6 +465,7 @@ def test_float32_stays_float32():
         assert fn(x).dtype == np.float32
 
 
+@requires_torch
 def test_pooling_indices_match_torch():
     x = normal(2, 3, 5, 7)
     for ours, theirs in [
@@ -478,6 +486,7 @@ def test_pooling_indices_match_torch():
         np.testing.assert_allclose(ours[0].data, theirs[0].numpy())
 
 
+@requires_torch
 def test_instance_norm_running_statistics_match_torch():
     x = normal(3, 2, 5)
     mean, var = ag.tensor(np.zeros(2)), ag.tensor(np.ones(2))
@@ -491,6 +500,7 @@ def test_instance_norm_running_statistics_match_torch():
     np.testing.assert_allclose(out.data, expected.numpy())
 
 
+@requires_torch
 def test_one_hot_and_embedding_match_torch():
     index = np.array([[0, 3], [2, 1]])
     np.testing.assert_array_equal(F.one_hot(ag.tensor(index)).data, TF.one_hot(torch.tensor(index)).numpy())
@@ -623,6 +633,7 @@ def test_typed_errors(index):
         call()
 
 
+@requires_torch
 def test_fused_activations_are_one_node_and_stable_at_extremes():
     x = ag.tensor(np.array([-1000.0, -100.0, -30.0, -1.0, 0.0, 1.0, 30.0, 1000.0]), requires_grad=True)
     for ours, theirs in [(F.silu, TF.silu), (F.elu, TF.elu), (F.selu, TF.selu),

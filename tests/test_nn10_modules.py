@@ -17,7 +17,11 @@ import nn
 from autograd_core.errors import InvalidArgumentError, ShapeError
 from nn.utils import functional_call
 
-torch = pytest.importorskip("torch")
+try:  # torch is the oracle only: without it the comparisons skip, gradcheck and errors still run
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None
+requires_torch = pytest.mark.skipif(torch is None, reason="torch (the test oracle) is not installed")
 
 
 def normal(*shape: int, scale: float = 1.0, seed: int = 0) -> np.ndarray:
@@ -149,6 +153,7 @@ def _build(build):
     return ours, theirs
 
 
+@requires_torch
 @pytest.mark.parametrize("name, build, inputs", MODULES, ids=[case[0] for case in MODULES])
 def test_module_matches_torch_with_copied_weights(name, build, inputs):
     ours, theirs = _build(build)
@@ -170,6 +175,7 @@ def test_module_matches_torch_with_copied_weights(name, build, inputs):
     assert repr(ours) == repr(theirs)
 
 
+@requires_torch
 @pytest.mark.parametrize("name, build, inputs", MODULES, ids=[case[0] for case in MODULES])
 def test_state_dict_loads_into_torch_strictly(name, build, inputs):
     ours = build(nn)
@@ -206,7 +212,8 @@ PARAMETER_CASES = [
 
 @pytest.mark.parametrize("name, build, inputs", PARAMETER_CASES, ids=[case[0] for case in PARAMETER_CASES])
 def test_module_gradcheck_through_parameters(name, build, inputs):
-    ours, _ = _build(build)
+    ours = build(nn)
+    ours.double()
     names = [key for key, _ in ours.named_parameters()]
     values = [parameter.data for _, parameter in ours.named_parameters()]
 
@@ -217,6 +224,7 @@ def test_module_gradcheck_through_parameters(name, build, inputs):
     assert ag.gradgradcheck(f, [inputs[0], *values])
 
 
+@requires_torch
 def test_instance_norm_running_statistics_and_eval_match_torch():
     ours, theirs = _build(lambda m: m.InstanceNorm1d(2, momentum=0.2, track_running_stats=True))
     for seed in range(3):
@@ -231,6 +239,7 @@ def test_instance_norm_running_statistics_and_eval_match_torch():
     np.testing.assert_allclose(ours(ag.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy())
 
 
+@requires_torch
 def test_conv_transpose_output_size_matches_torch():
     ours, theirs = _build(lambda m: m.ConvTranspose2d(2, 3, 3, stride=2, padding=1))
     x = normal(1, 2, 3, 3)
@@ -243,6 +252,7 @@ def test_conv_transpose_output_size_matches_torch():
         ours(ag.tensor(x), output_size=(8, 8))
 
 
+@requires_torch
 def test_pool_modules_return_indices_like_torch():
     x = normal(2, 3, 5, 7)
     for build, data in [
@@ -298,6 +308,7 @@ LOSS_MODULES = [
 ]
 
 
+@requires_torch
 @pytest.mark.parametrize("name, build, arguments", LOSS_MODULES, ids=[case[0] for case in LOSS_MODULES])
 def test_loss_modules_match_torch(name, build, arguments):
     ours = build(nn)(*arguments(ag.tensor))
