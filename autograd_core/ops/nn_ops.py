@@ -316,6 +316,7 @@ class Elu(Op):
     scale * alpha * input_scale * exp(input_scale * x)."""
     name = "elu"
     saved_inputs = (0,)
+    save_output = True
 
     def forward(x, alpha, scale, input_scale):
         negative = np.minimum(x, 0)
@@ -323,9 +324,9 @@ class Elu(Op):
             x.dtype, copy=False)
 
     def vjp(xp, needs, g, out, x, alpha, scale, input_scale):
-        negative = xp.minimum(x, xp.zeros_like(x))
-        slope = (scale * alpha * input_scale) * xp.exp(negative * input_scale)
-        return (g * xp.where(x > 0, xp.ones_like(x) * scale, slope),)
+        # on x <= 0, scale alpha input_scale exp(input_scale x) = input_scale (out + scale alpha)
+        slope = (out + scale * alpha) * input_scale
+        return (xp.where(x > 0, g * scale, g * slope),)
 
 
 def silu(x: Any) -> Tensor:
