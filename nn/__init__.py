@@ -26,6 +26,14 @@ from .monitor import GradientWarning, TrainingMonitor
 from .serialization import SerializationError, load, load_metadata, save
 from . import onnx_export  # registers how each layer is written by autograd_core.onnx.export
 
+# ---- nn10: issue-10 activations, layers and losses ----
+from .activations import (CELU, ELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid,
+                          Mish, PReLU, ReLU6, SiLU, Softmin, Softshrink, Softsign, Tanhshrink, Threshold)
+from .layers import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d,
+                     Conv1d, ConvTranspose1d, ConvTranspose2d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
+                     MaxPool1d, Unflatten, Upsample)
+from .losses import CosineEmbeddingLoss, KLDivLoss, MarginRankingLoss, PoissonNLLLoss
+
 __all__ = [
     "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv2d", "CrossEntropyLoss",
     "Dropout", "Embedding", "Flatten", "GELU", "HuberLoss", "Identity", "IncompatibleKeys", "L1Loss",
@@ -33,6 +41,13 @@ __all__ = [
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "Residual", "SerializationError", "Sequential", "Sigmoid",
     "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "functional", "init", "load", "load_metadata", "save",
     "utils",
+]
+__all__ += [  # nn10
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "CELU",
+    "Conv1d", "ConvTranspose1d", "ConvTranspose2d", "CosineEmbeddingLoss", "ELU", "GLU", "GroupNorm",
+    "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "InstanceNorm1d", "InstanceNorm2d", "KLDivLoss",
+    "LogSigmoid", "MarginRankingLoss", "MaxPool1d", "Mish", "PReLU", "PoissonNLLLoss", "ReLU6", "SELU",
+    "SiLU", "Softmin", "Softshrink", "Softsign", "Tanhshrink", "Threshold", "Unflatten", "Upsample",
 ]
 
 _LAZY_SUBMODULES = ("data", "datasets", "reference")

@@ -1,16 +1,21 @@
-"""Activation modules: thin Module wrappers around the functions of nn.functional."""
+"""Activation modules: thin Module wrappers around the functions of nn.functional, with PyTorch's
+names, constructor arguments and reprs (PReLU holds its `weight` parameter)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from autograd_core import Tensor
-from autograd_core.errors import InvalidArgumentError
+import numpy as np
+
+from autograd_core import Tensor, get_default_dtype
+from autograd_core.errors import DTypeError, InvalidArgumentError, UnsupportedError
 
 from . import functional as F
-from .module import Module
+from .module import Module, Parameter
 
-__all__ = ["ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "Softplus", "Softmax", "LogSoftmax", "Identity"]
+__all__ = ["ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "Softplus", "Softmax", "LogSoftmax", "Identity",
+           "SiLU", "ELU", "SELU", "CELU", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Mish", "Softsign",
+           "LogSigmoid", "Softmin", "GLU", "PReLU", "Threshold", "Tanhshrink", "Softshrink", "Hardshrink"]
 
 
 class ReLU(Module):
@@ -123,3 +128,234 @@ class Identity(Module):
 
     def forward(self, input: Any) -> Any:  # noqa: A002
         return input
+
+
+# =====================================================================================================
+# ---- nn10: the rest of PyTorch's activation modules (issue 10). `inplace=True` is accepted and
+# ---- shown in the repr as PyTorch does, but ignored: the result is always a new tensor.
+# =====================================================================================================
+
+def _inplace_suffix(inplace: bool, first: bool = False) -> str:
+    if not inplace:
+        return ""
+    return "inplace=True" if first else ", inplace=True"
+
+
+class SiLU(Module):
+    """x * sigmoid(x) (swish); any shape -> same shape. `inplace` is accepted and ignored."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.silu(input)
+
+    def extra_repr(self) -> str:
+        return _inplace_suffix(self.inplace, first=True)
+
+
+class Mish(SiLU):
+    """x * tanh(softplus(x)); any shape -> same shape. `inplace` is accepted and ignored."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.mish(input)
+
+
+class SELU(SiLU):
+    """scale * elu(x, alpha) with PyTorch's constants; `inplace` is accepted and ignored."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.selu(input)
+
+
+class ELU(Module):
+    """x for x > 0, alpha (exp(x) - 1) otherwise; `inplace` is accepted and ignored."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.elu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + _inplace_suffix(self.inplace)
+
+
+class CELU(ELU):
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)); `inplace` is accepted and ignored."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.celu(input, self.alpha)
+
+
+class Hardtanh(Module):
+    """x clamped to [min_val, max_val]; `inplace` is accepted and ignored (min_value/max_value are
+    PyTorch's deprecated spellings)."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: float | None = None, max_value: float | None = None) -> None:
+        super().__init__()
+        self.min_val = min_val if min_value is None else min_value
+        self.max_val = max_val if max_value is None else max_value
+        self.inplace = inplace
+        if self.max_val <= self.min_val:
+            raise InvalidArgumentError(f"Hardtanh: max_val ({self.max_val}) must be greater than min_val "
+                                       f"({self.min_val})")
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace_suffix(self.inplace)
+
+
+class ReLU6(Hardtanh):
+    """min(max(x, 0), 6); `inplace` is accepted and ignored."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self) -> str:
+        return _inplace_suffix(self.inplace, first=True)
+
+
+class Hardsigmoid(Module):
+    """relu6(x + 3) / 6; `inplace` is accepted and ignored."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.hardsigmoid(input)
+
+
+class Hardswish(Hardsigmoid):
+    """x * relu6(x + 3) / 6; `inplace` is accepted and ignored."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.hardswish(input)
+
+
+class Softsign(Module):
+    """x / (1 + |x|); any shape -> same shape."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.softsign(input)
+
+
+class LogSigmoid(Module):
+    """log(sigmoid(x)), stable; any shape -> same shape."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.logsigmoid(input)
+
+
+class Tanhshrink(Module):
+    """x - tanh(x); any shape -> same shape."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.tanhshrink(input)
+
+
+class Softmin(Module):
+    """softmax(-x) along `dim` (the last axis when None)."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.softmin(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class GLU(Module):
+    """a * sigmoid(b) for the halves a, b of `dim`: (*, 2n, *) -> (*, n, *)."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """x for x > 0, a * x otherwise, with a learnable `weight` a of num_parameters elements (1, or
+    one per channel of dim 1), initialised to `init`."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        if isinstance(num_parameters, bool) or not isinstance(num_parameters, (int, np.integer)) \
+                or num_parameters <= 0:
+            raise InvalidArgumentError(f"PReLU: num_parameters must be a positive int, got "
+                                       f"{num_parameters!r}")
+        if device is not None and str(device) not in ("cpu", "cpu:0"):
+            raise UnsupportedError(f"PReLU: only device='cpu' is available, got {device!r}")
+        if isinstance(dtype, str):
+            dtype = dtype.replace("torch.", "")
+        resolved = get_default_dtype() if dtype is None else np.dtype(dtype)
+        if resolved.kind != "f":
+            raise DTypeError(f"PReLU: parameters must have a floating dtype, got {resolved}")
+        self.num_parameters = int(num_parameters)
+        self.init = init
+        self.weight = Parameter(np.full((self.num_parameters,), init, dtype=resolved))
+
+    def reset_parameters(self) -> None:
+        """weight = init."""
+        from . import init
+
+        init.constant_(self.weight, self.init)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class Threshold(Module):
+    """x where x > threshold, else value; `inplace` is accepted and ignored."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold = threshold
+        self.value = value
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.threshold(input, self.threshold, self.value)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}" + _inplace_suffix(self.inplace)
+
+
+class Softshrink(Module):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.softshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Hardshrink(Softshrink):
+    """x where |x| > lambd, else 0."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.hardshrink(input, self.lambd)

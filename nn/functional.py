@@ -8,7 +8,8 @@ Where PyTorch's `dim=None` for softmax picks a legacy axis, these pick the last 
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -351,25 +352,35 @@ def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
     """Mean over each window: (N, C, H, W) -> (N, C, OH, OW); zero padding counts towards the mean
-    unless count_include_pad=False."""
-    if ceil_mode:
-        raise UnsupportedError("avg_pool2d: ceil_mode=True is not supported")
+    unless count_include_pad=False. With ceil_mode the output size is rounded up (PyTorch's rule)
+    and the part of a last window beyond the padded input never counts."""
     x, unbatched = _batched_image(input, "avg_pool2d")
     kernel, stride, padding, _ = _pool_arguments("avg_pool2d", kernel_size, stride, padding)
     n, c, h, w = x.shape
-    out_h, out_w = _check_output_size("avg_pool2d", (h, w), kernel, stride, padding, (1, 1))
-    cols = ops.reshape(ops.im2col(x, kernel, stride, padding, (1, 1)), (n, c, kernel[0] * kernel[1], -1))
+    extra = (0, 0)
+    if ceil_mode:
+        extra = (_ceil_extra(h, kernel[0], stride[0], padding[0], 1),
+                 _ceil_extra(w, kernel[1], stride[1], padding[1], 1))
+    widths = ((0, 0), (0, 0), (padding[0], padding[0] + extra[0]), (padding[1], padding[1] + extra[1]))
+    if any(any(pair) for pair in widths):
+        x = ops.pad(x, widths)
+    out_h, out_w = _check_output_size("avg_pool2d", x.shape[2:], kernel, stride, (0, 0), (1, 1))
+    cols = ops.reshape(ops.im2col(x, kernel, stride, (0, 0), (1, 1)), (n, c, kernel[0] * kernel[1], -1))
     if divisor_override is not None:
         if divisor_override == 0:
             raise InvalidArgumentError("avg_pool2d: divisor_override must be non-zero")
         divisor = np.asarray(divisor_override, dtype=x.dtype)
-    elif count_include_pad or padding == (0, 0):
+    elif (count_include_pad or padding == (0, 0)) and extra == (0, 0):
         divisor = np.asarray(kernel[0] * kernel[1], dtype=x.dtype)
     else:
-        ones = np.ones((1, 1, h, w), dtype=x.dtype)
         from autograd_core.ops.nn_ops import im2col_array
 
-        divisor = im2col_array(ones, kernel, stride, padding, (1, 1)).sum(axis=1)
+        counted = np.zeros((1, 1) + x.shape[2:], dtype=x.dtype)
+        if count_include_pad:
+            counted[:, :, :h + 2 * padding[0], :w + 2 * padding[1]] = 1
+        else:
+            counted[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + w] = 1
+        divisor = im2col_array(counted, kernel, stride, (0, 0), (1, 1)).sum(axis=1)
     out = ops.reshape(ops.sum(cols, axis=2) / divisor, (n, c, out_h, out_w))
     return ops.reshape(out, out.shape[1:]) if unbatched else out
 
@@ -526,15 +537,22 @@ def l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = Non
     return _reduce(ops.abs(x - _matching_target(x, target, "l1_loss")), reduction)
 
 
-def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:  # noqa: A002
-    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), for d = input - target."""
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0,  # noqa: A002
+               weight: Any = None) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), for d = input - target; an optional
+    `weight` of the input's shape multiplies each element's loss before the reduction (torch 2.13)."""
     reduction = _legacy_reduction(None, None, reduction, "huber_loss")
     if delta <= 0:
         raise InvalidArgumentError(f"huber_loss: delta must be positive, got {delta}")
     x = _float_input(input, "huber_loss")
     difference = x - _matching_target(x, target, "huber_loss")
     size = ops.abs(difference)
-    loss = ops.where(size.data < delta, 0.5 * difference * difference, delta * (size - 0.5 * delta))
+    loss = ops.where(ops.lt(size, delta), 0.5 * difference * difference, delta * (size - 0.5 * delta))
+    if weight is not None:
+        if _data(weight).shape != x.shape:
+            raise ShapeError(f"huber_loss: Weights and input must have the same size, got weight of shape "
+                             f"{_data(weight).shape} for input of shape {x.shape}")
+        loss = loss * _weight_value(weight, x.dtype)
     return _reduce(loss, reduction)
 
 
@@ -549,7 +567,7 @@ def smooth_l1_loss(input: Any, target: Any, size_average: Any = None, reduce: An
     size = ops.abs(difference)
     if beta == 0:
         return _reduce(size, reduction)
-    loss = ops.where(size.data < beta, 0.5 * difference * difference / beta, size - 0.5 * beta)
+    loss = ops.where(ops.lt(size, beta), 0.5 * difference * difference / beta, size - 0.5 * beta)
     return _reduce(loss, reduction)
 
 
@@ -719,3 +737,852 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_avera
         loss = loss * _weight_value(weight, p.dtype)
     return _reduce(loss, reduction)
 
+
+
+# =====================================================================================================
+# ---- nn10: more activations, F.pad, conv1d / transposed convolutions, 1-D and adaptive pooling,
+# ---- interpolate, distances, more losses, group and instance norm (issue 10) -----------------------
+# Everything here is composed from engine ops whose vjps are themselves differentiable (where,
+# clip, exp, getitem, matmul, im2col/col2im, ...), so every function is differentiable twice.
+# =====================================================================================================
+
+__all__ += [
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d",
+    "celu", "conv1d", "conv_transpose1d", "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity",
+    "elu", "glu", "group_norm", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "instance_norm",
+    "interpolate", "kl_div", "logsigmoid", "margin_ranking_loss", "max_pool1d", "mish", "normalize", "pad",
+    "pairwise_distance", "poisson_nll_loss", "prelu", "relu6", "selu", "silu", "softmin", "softshrink",
+    "softsign", "tanhshrink", "threshold",
+]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _number(value: Any, name: str, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InvalidArgumentError(f"{name}: {what} must be a number, got {value!r}")
+    return float(value)
+
+
+def _constant(value: float, like: Tensor) -> np.ndarray:
+    """A 0-d array of `like`'s dtype (so `where` neither promotes nor records a leaf)."""
+    return np.asarray(value, dtype=like.dtype)
+
+
+# Masks below are computed with engine comparisons (ops.gt, ...), not on `.data`, so a traced
+# program (autograd_core.trace) recomputes them from each new input instead of freezing them.
+
+def silu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x * sigmoid(x) elementwise (`inplace` accepted and ignored: a new tensor is returned)."""
+    return ops.silu(_float_input(input, "silu"))
+
+
+def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x for x > 0, alpha (exp(x) - 1) otherwise (`inplace` accepted and ignored)."""
+    alpha = _number(alpha, "elu", "alpha")
+    return ops.elu(_float_input(input, "elu"), alpha)
+
+
+def selu(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
+    """scale * elu(x, alpha) with PyTorch's fixed alpha and scale (`inplace` ignored)."""
+    return ops.elu(_float_input(input, "selu"), _SELU_ALPHA, _SELU_SCALE)
+
+
+def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)) (`inplace` ignored)."""
+    alpha = _number(alpha, "celu", "alpha")
+    if alpha == 0:
+        raise InvalidArgumentError("celu: ZeroDivisionError, alpha cannot be 0 for CELU")
+    return ops.elu(_float_input(input, "celu"), alpha, 1.0, 1.0 / alpha)
+
+
+def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x clamped to [min_val, max_val]; gradient 1 strictly inside (`inplace` ignored)."""
+    low, high = _number(min_val, "hardtanh", "min_val"), _number(max_val, "hardtanh", "max_val")
+    if low > high:
+        raise InvalidArgumentError(f"hardtanh: min_val ({low}) cannot be greater than max_val ({high})")
+    x = _float_input(input, "hardtanh")
+    inside = ops.logical_and(ops.gt(x, low), ops.lt(x, high))
+    return ops.where(inside, x, ops.where(ops.ge(x, high), _constant(high, x), _constant(low, x)))
+
+
+def relu6(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
+    """min(max(x, 0), 6) elementwise (`inplace` ignored)."""
+    return hardtanh(_float_input(input, "relu6"), 0.0, 6.0)
+
+
+def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
+    """0 for x <= -3, 1 for x >= 3, x / 6 + 1/2 between (`inplace` ignored)."""
+    x = _float_input(input, "hardsigmoid")
+    inside = ops.logical_and(ops.gt(x, -3.0), ops.lt(x, 3.0))
+    return ops.where(inside, x / 6.0 + 0.5, ops.where(ops.ge(x, 3.0), _constant(1.0, x), _constant(0.0, x)))
+
+
+def hardswish(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x * relu6(x + 3) / 6: 0 for x <= -3, x for x >= 3 (`inplace` ignored)."""
+    x = _float_input(input, "hardswish")
+    middle = x * (x / 6.0 + 0.5)
+    upper = ops.where(ops.ge(x, 3.0), x, _constant(0.0, x))
+    return ops.where(ops.logical_and(ops.gt(x, -3.0), ops.lt(x, 3.0)), middle, upper)
+
+
+def mish(input: Any, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x * tanh(softplus(x)) elementwise (`inplace` ignored)."""
+    x = _float_input(input, "mish")
+    return x * ops.tanh(ops.softplus(x))
+
+
+def softsign(input: Any) -> Tensor:  # noqa: A002
+    """x / (1 + |x|) elementwise."""
+    x = _float_input(input, "softsign")
+    return x / (ops.abs(x) + 1.0)
+
+
+def logsigmoid(input: Any) -> Tensor:  # noqa: A002
+    """log(sigmoid(x)) = -softplus(-x), stable for any x."""
+    x = _float_input(input, "logsigmoid")
+    return -ops.softplus(-x)
+
+
+def softmin(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
+    """softmax(-x) along `dim` (the last axis when None)."""
+    x, dim = _softmax_input(input, dim, dtype, "softmin")
+    return ops.softmax(-x, dim)
+
+
+def glu(input: Any, dim: int = -1) -> Tensor:  # noqa: A002
+    """a * sigmoid(b) for the two halves a, b of `dim` (whose size must be even)."""
+    x = _float_input(input, "glu")
+    if x.ndim == 0:
+        raise ShapeError("glu: glu does not support scalars because halving size must be even")
+    if not -x.ndim <= dim < x.ndim:
+        raise InvalidArgumentError(f"glu: dim {dim} is out of range for input of shape {x.shape}")
+    axis = dim % x.ndim
+    size = x.shape[axis]
+    if size % 2:
+        raise ShapeError(f"glu: halving dimension must be even, but dimension {axis} is size {size} "
+                         f"(input shape {x.shape})")
+    lead = (slice(None),) * axis
+    first = ops.getitem(x, lead + (slice(0, size // 2),))
+    second = ops.getitem(x, lead + (slice(size // 2, size),))
+    return first * ops.sigmoid(second)
+
+
+def prelu(input: Any, weight: Any) -> Tensor:  # noqa: A002
+    """x for x > 0, weight * x otherwise; weight has 1 element or one per channel (dim 1)."""
+    x = _float_input(input, "prelu")
+    w = _float_input(weight, "prelu", "weight")
+    if w.ndim > 1:
+        raise ShapeError(f"prelu: weight must be 0-D or 1-D, got shape {w.shape}")
+    count = w.size
+    if count != 1:
+        channels = x.shape[1] if x.ndim >= 2 else (x.shape[0] if x.ndim == 1 else 1)
+        if count != channels:
+            raise ShapeError(f"prelu: mismatch of parameter numbers and input channel size: weight has "
+                             f"{count} elements, input of shape {x.shape} has {channels} channels")
+        if x.ndim >= 2:
+            w = ops.reshape(w, (1, count) + (1,) * (x.ndim - 2))
+    elif w.ndim == 1 and x.ndim == 0:
+        w = ops.reshape(w, ())
+    return ops.where(ops.gt(x, 0.0), x, w * x)
+
+
+def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x where x > threshold, else `value` (`inplace` ignored)."""
+    limit, value = _number(threshold, "threshold", "threshold"), _number(value, "threshold", "value")
+    x = _float_input(input, "threshold")
+    return ops.where(ops.gt(x, limit), x, _constant(value, x))
+
+
+def tanhshrink(input: Any) -> Tensor:  # noqa: A002
+    """x - tanh(x) elementwise."""
+    x = _float_input(input, "tanhshrink")
+    return x - ops.tanh(x)
+
+
+def softshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """x - lambd for x > lambd, x + lambd for x < -lambd, 0 between (lambd >= 0)."""
+    lambd = _number(lambd, "softshrink", "lambd")
+    if lambd < 0:
+        raise InvalidArgumentError(f"softshrink: lambda must be greater or equal to 0, but found to be "
+                                   f"{lambd}")
+    x = _float_input(input, "softshrink")
+    zero = _constant(0.0, x)
+    return ops.where(ops.gt(x, lambd), x - lambd, ops.where(ops.lt(x, -lambd), x + lambd, zero))
+
+
+def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """x where |x| > lambd, else 0."""
+    lambd = _number(lambd, "hardshrink", "lambd")
+    x = _float_input(input, "hardshrink")
+    outside = ops.logical_or(ops.gt(x, lambd), ops.lt(x, -lambd))
+    return ops.where(outside, x, _constant(0.0, x))
+
+
+# ---- F.pad: PyTorch's last-dimension-first pairs ------------------------------------------------------
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _pad_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
+    """Source positions along one axis for the padded output (positions -before .. size+after-1)."""
+    positions = np.arange(-before, size + after)
+    if mode == "replicate":
+        return np.clip(positions, 0, size - 1)
+    if mode == "circular":  # PyTorch crops negative widths first, then wraps the cropped range
+        low, high = max(0, -before), size - max(0, -after)
+        return np.arange(-max(0, before), high - low + max(0, after)) % (high - low) + low
+    period = 2 * (size - 1)  # reflect, without repeating the edge
+    if period == 0:
+        return np.zeros_like(positions)
+    folded = np.abs(positions) % period
+    return np.where(folded > size - 1, period - folded, folded)
+
+
+def pad(input: Any, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:  # noqa: A002
+    """Pads the last len(pad) // 2 dimensions: pad = (last_before, last_after, second_last_before, ...),
+    as torch.nn.functional.pad. mode 'constant' fills `value` (negative widths crop); 'reflect'
+    mirrors without repeating the edge (widths < size), 'replicate' repeats the edge, 'circular'
+    wraps around (widths <= size). The non-constant modes pad 1 to 3 trailing dimensions of a
+    (C, *) or (N, C, *) input, as PyTorch. Differentiable twice in every mode (slicing and
+    indexing ops)."""
+    if mode not in _PAD_MODES:
+        raise InvalidArgumentError(f"pad: mode must be one of {_PAD_MODES}, got {mode!r}")
+    x = _as_tensor(input, "pad")
+    if isinstance(pad, (int, np.integer)) or not all(
+            isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in pad):
+        raise InvalidArgumentError(f"pad: pad must be a sequence of ints, got {pad!r}")
+    widths = [int(p) for p in pad]
+    if len(widths) % 2:
+        raise InvalidArgumentError(f"pad: Padding length must be divisible by 2, got {len(widths)}")
+    if len(widths) > 2 * x.ndim:
+        raise InvalidArgumentError(f"pad: Padding length should be less than or equal to two times the input "
+                                   f"dimension but got padding length {len(widths)} and input of dimension "
+                                   f"{x.ndim}")
+    count = len(widths) // 2
+    pairs = {x.ndim - 1 - i: (widths[2 * i], widths[2 * i + 1]) for i in range(count)}
+    for axis, (before, after) in pairs.items():
+        if x.shape[axis] + before + after < 0 or (mode != "constant" and x.shape[axis] + before + after <= 0):
+            raise ShapeError(f"pad: the padded size of dimension {axis} would be "
+                             f"{x.shape[axis] + before + after} (input shape {x.shape}, pad {tuple(widths)})")
+    if mode == "constant":
+        fill = 0.0 if value is None else value
+        crop = tuple(slice(max(0, -pairs[a][0]), x.shape[a] - max(0, -pairs[a][1])) if a in pairs
+                     else slice(None) for a in range(x.ndim))
+        if any(min(p) < 0 for p in pairs.values()):
+            x = ops.getitem(x, crop)
+        grow = tuple((max(0, pairs[a][0]), max(0, pairs[a][1])) if a in pairs else (0, 0)
+                     for a in range(x.ndim))
+        if any(any(p) for p in grow):
+            x = ops.pad(x, grow, constant_values=fill)
+        return x
+    if value is not None and value != 0:
+        raise InvalidArgumentError(f"pad: Padding mode {mode!r} doesn't take in value argument")
+    if count == 0 or count > 3 or x.ndim not in (count + 1, count + 2):
+        raise UnsupportedError(f"pad: padding size {len(widths)} is not supported for {x.ndim}D input in "
+                               f"mode {mode!r}; non-constant padding pads 1 to 3 trailing dimensions of a "
+                               f"(C, *) or (N, C, *) input")
+    for axis, (before, after) in pairs.items():
+        size = x.shape[axis]
+        if mode == "reflect" and (before >= size or after >= size):
+            raise ShapeError(f"pad: Padding size should be less than the corresponding input dimension, but "
+                             f"got: padding ({before}, {after}) at dimension {axis} of input {x.shape}")
+        if mode == "circular" and (before > size or after > size):
+            raise ShapeError(f"pad: Padding value causes wrapping around more than once: padding "
+                             f"({before}, {after}) at dimension {axis} of input {x.shape}")
+        if mode == "replicate" and size == 0:
+            raise ShapeError(f"pad: cannot replicate-pad the empty dimension {axis} of input {x.shape}")
+    for axis in sorted(pairs):
+        before, after = pairs[axis]
+        if before == 0 and after == 0:
+            continue
+        index = _pad_index(x.shape[axis], before, after, mode)
+        x = ops.getitem(x, (slice(None),) * axis + (index,))
+    return x
+
+
+# ---- 1-D convolution and transposed convolutions ------------------------------------------------------
+
+def _single(value: Any, name: str, what: str) -> int:
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    raise InvalidArgumentError(f"{name}: {what} must be an int or a 1-tuple of ints, got {value!r}")
+
+
+def _batched_sequence(input: Any, name: str) -> tuple[Tensor, bool]:
+    """(N, C, L) input, and whether it was an unbatched (C, L) one."""
+    x = _float_input(input, name)
+    if x.ndim == 2:
+        return ops.reshape(x, (1,) + x.shape), True
+    if x.ndim != 3:
+        raise ShapeError(f"{name}: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {x.shape}")
+    return x, False
+
+
+def _as_image(x: Tensor) -> Tensor:
+    """(N, C, L) -> (N, C, 1, L), so 1-D layers run on the 2-D machinery."""
+    return ops.reshape(x, x.shape[:2] + (1, x.shape[2]))
+
+
+def _from_image(out: Tensor, unbatched: bool) -> Tensor:
+    out = ops.reshape(out, out.shape[:2] + (out.shape[3],))
+    return ops.reshape(out, out.shape[1:]) if unbatched else out
+
+
+def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,  # noqa: A002
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """1-D cross-correlation: (N, C, L) with weight (O, C/groups, k) -> (N, O, OL), run as conv2d on
+    height-1 images (padding may be an int, 'same' or 'valid')."""
+    x, unbatched = _batched_sequence(input, "conv1d")
+    w = _float_input(weight, "conv1d", "weight")
+    if w.ndim != 3:
+        raise ShapeError(f"conv1d: weight must be 3-D (out_channels, in_channels/groups, k), got shape "
+                         f"{w.shape}")
+    stride = (1, _single(stride, "conv1d", "stride"))
+    dilation = (1, _single(dilation, "conv1d", "dilation"))
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise InvalidArgumentError(f"conv1d: padding must be an int, 'valid' or 'same', got {padding!r}")
+        if padding == "same" and stride != (1, 1):
+            raise InvalidArgumentError("conv1d: padding='same' is not supported for strided convolutions")
+    else:
+        padding = (0, _single(padding, "conv1d", "padding"))
+    if x.shape[1] != w.shape[1] * (groups if isinstance(groups, int) and groups > 0 else 1):
+        raise ShapeError(f"conv1d: expected input with {w.shape[1] * groups} channels (dim 1), got shape "
+                         f"{x.shape} for weight of shape {w.shape} and groups={groups}")
+    out = conv2d(_as_image(x), ops.reshape(w, w.shape[:2] + (1, w.shape[2])), bias, stride, padding, dilation,
+                 groups)
+    return _from_image(out, unbatched)
+
+
+def conv_transpose2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,  # noqa: A002
+                     output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+    """The adjoint of conv2d ("deconvolution"): (N, C_in, H, W) with weight (C_in, C_out/groups, kh, kw)
+    -> (N, C_out, OH, OW), OH = (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1.
+    Computed as weight^T @ input (columns) folded back by col2im, so differentiable to any order."""
+    x, unbatched = _batched_image(input, "conv_transpose2d")
+    w = _float_input(weight, "conv_transpose2d", "weight")
+    if w.ndim != 4:
+        raise ShapeError(f"conv_transpose2d: weight must be 4-D (in_channels, out_channels/groups, kh, kw), "
+                         f"got shape {w.shape}")
+    in_channels, group_out, kh, kw = w.shape
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups <= 0 \
+            or in_channels % groups:
+        raise InvalidArgumentError(f"conv_transpose2d: groups must be a positive divisor of in_channels "
+                                   f"({in_channels}), got {groups!r}")
+    if x.shape[1] != in_channels:
+        raise ShapeError(f"conv_transpose2d: expected input with {in_channels} channels (dim 1), got shape "
+                         f"{x.shape} for weight of shape {w.shape}")
+    out_channels = group_out * groups
+    if bias is not None and _data(bias).shape != (out_channels,):
+        raise ShapeError(f"conv_transpose2d: bias must have shape ({out_channels},), got {_data(bias).shape}")
+    kernel = (kh, kw)
+    stride = _pair(stride, "conv_transpose2d", "stride")
+    padding = _pair(padding, "conv_transpose2d", "padding")
+    extra = _pair(output_padding, "conv_transpose2d", "output_padding")
+    dilation = _pair(dilation, "conv_transpose2d", "dilation")
+    if min(stride) <= 0 or min(dilation) <= 0 or min(padding) < 0 or min(extra) < 0:
+        raise InvalidArgumentError(f"conv_transpose2d: stride and dilation must be positive, padding and "
+                                   f"output_padding non-negative, got stride={stride}, padding={padding}, "
+                                   f"output_padding={extra}, dilation={dilation}")
+    for axis in range(2):
+        if extra[axis] >= stride[axis] and extra[axis] >= dilation[axis]:
+            raise InvalidArgumentError(f"conv_transpose2d: output padding must be smaller than either stride "
+                                       f"or dilation, got output_padding={extra}, stride={stride}, "
+                                       f"dilation={dilation}")
+    n, _, h, wd = x.shape
+    full = tuple((size - 1) * stride[a] + dilation[a] * (kernel[a] - 1) + 1 for a, size in enumerate((h, wd)))
+    out_size = tuple(full[a] - 2 * padding[a] + extra[a] for a in range(2))
+    if min(out_size) <= 0:
+        raise ShapeError(f"conv_transpose2d: input of spatial size {(h, wd)} gives a non-positive output "
+                         f"size {out_size} for kernel_size={kernel}, stride={stride}, padding={padding}, "
+                         f"dilation={dilation}")
+    flat = ops.reshape(x, (n, groups, in_channels // groups, h * wd))
+    grouped_w = ops.reshape(w, (groups, in_channels // groups, group_out * kh * kw))
+    cols = ops.matmul(ops.swapaxes(grouped_w, 1, 2), flat)  # (N, g, C_out/g * kh * kw, H W)
+    cols = ops.reshape(cols, (n, out_channels * kh * kw, h * wd))
+    canvas = ops.col2im(cols, full, kernel, stride, (0, 0), dilation)
+    out = pad(canvas, (-padding[1], out_size[1] + padding[1] - full[1],
+                       -padding[0], out_size[0] + padding[0] - full[0]))
+    if bias is not None:
+        out = out + ops.reshape(bias, (1, out_channels, 1, 1))
+    return ops.reshape(out, out.shape[1:]) if unbatched else out
+
+
+def conv_transpose1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,  # noqa: A002
+                     output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+    """The adjoint of conv1d: (N, C_in, L) with weight (C_in, C_out/groups, k) -> (N, C_out, OL),
+    OL = (L - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1 (conv_transpose2d on
+    height-1 images)."""
+    x, unbatched = _batched_sequence(input, "conv_transpose1d")
+    w = _float_input(weight, "conv_transpose1d", "weight")
+    if w.ndim != 3:
+        raise ShapeError(f"conv_transpose1d: weight must be 3-D (in_channels, out_channels/groups, k), got "
+                         f"shape {w.shape}")
+    out = conv_transpose2d(_as_image(x), ops.reshape(w, w.shape[:2] + (1, w.shape[2])), bias,
+                           (1, _single(stride, "conv_transpose1d", "stride")),
+                           (0, _single(padding, "conv_transpose1d", "padding")),
+                           (0, _single(output_padding, "conv_transpose1d", "output_padding")), groups,
+                           (1, _single(dilation, "conv_transpose1d", "dilation")))
+    return _from_image(out, unbatched)
+
+
+# ---- 1-D pooling, adaptive pooling ---------------------------------------------------------------------
+
+def _pool1d_stride(kernel_size: Any, stride: Any, name: str) -> tuple[int, int]:
+    kernel = _single(kernel_size, name, "kernel_size")
+    if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0):
+        return kernel, kernel
+    return kernel, _single(stride, name, "stride")
+
+
+def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,  # noqa: A002
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """Max over each window: (N, C, L) -> (N, C, OL) (max_pool2d on height-1 images); with
+    return_indices, also the index along L of each maximum."""
+    x, unbatched = _batched_sequence(input, "max_pool1d")
+    kernel, step = _pool1d_stride(kernel_size, stride, "max_pool1d")
+    result = max_pool2d(_as_image(x), (1, kernel), (1, step), (0, _single(padding, "max_pool1d", "padding")),
+                        (1, _single(dilation, "max_pool1d", "dilation")), ceil_mode, return_indices)
+    if not return_indices:
+        return _from_image(result, unbatched)
+    out, indices = result
+    index = indices.data.reshape(indices.shape[:2] + (indices.shape[3],))
+    return _from_image(out, unbatched), Tensor._wrap(index[0] if unbatched else index)
+
+
+def avg_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """Mean over each window: (N, C, L) -> (N, C, OL) (avg_pool2d on height-1 images)."""
+    x, unbatched = _batched_sequence(input, "avg_pool1d")
+    kernel, step = _pool1d_stride(kernel_size, stride, "avg_pool1d")
+    out = avg_pool2d(_as_image(x), (1, kernel), (1, step), (0, _single(padding, "avg_pool1d", "padding")),
+                     ceil_mode, count_include_pad)
+    return _from_image(out, unbatched)
+
+
+def _adaptive_sizes(output_size: Any, spatial: tuple, name: str) -> tuple:
+    """output_size (an int, or a tuple of ints and Nones meaning 'keep that size') per spatial dim."""
+    if isinstance(output_size, (int, np.integer)) and not isinstance(output_size, bool):
+        sizes = (int(output_size),) * len(spatial)
+    elif isinstance(output_size, (tuple, list)) and len(output_size) == len(spatial):
+        sizes = tuple(spatial[a] if s is None else s for a, s in enumerate(output_size))
+    else:
+        raise InvalidArgumentError(f"{name}: output_size must be an int or a tuple of {len(spatial)} ints "
+                                   f"(or None), got {output_size!r}")
+    if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes):
+        raise InvalidArgumentError(f"{name}: output_size must be positive, got {output_size!r}")
+    return tuple(int(s) for s in sizes)
+
+
+def _adaptive_bins(size: int, out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive bins: [floor(i size / out), ceil((i + 1) size / out))."""
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+def _adaptive_average_matrix(size: int, out: int, dtype: np.dtype) -> np.ndarray:
+    matrix = np.zeros((out, size), dtype=dtype)
+    for i, (start, end) in enumerate(_adaptive_bins(size, out)):
+        matrix[i, start:end] = 1.0 / (end - start)
+    return matrix
+
+
+def _spatial_input(input: Any, name: str, spatial: int) -> Tensor:
+    x = _float_input(input, name)
+    if x.ndim not in (spatial + 1, spatial + 2) or 0 in x.shape[-spatial:]:
+        raise ShapeError(f"{name}: expected a {spatial + 1}-D or {spatial + 2}-D input with non-empty "
+                         f"spatial dimensions, got shape {x.shape}")
+    return x
+
+
+def _apply_axis_matrices(x: Tensor, matrices: Sequence[np.ndarray]) -> Tensor:
+    """x with matrix k (out_k, in_k) applied along the k-th of its last len(matrices) axes."""
+    out = x
+    count = len(matrices)
+    for k, matrix in enumerate(matrices):
+        axis = x.ndim - count + k
+        if axis == x.ndim - 1:
+            out = ops.matmul(out, Tensor._wrap(np.ascontiguousarray(matrix.T)))
+        else:
+            moved = ops.swapaxes(out, axis, -1)
+            out = ops.swapaxes(ops.matmul(moved, Tensor._wrap(np.ascontiguousarray(matrix.T))), axis, -1)
+    return out
+
+
+def adaptive_avg_pool1d(input: Any, output_size: Any) -> Tensor:  # noqa: A002
+    """Mean over PyTorch's adaptive bins: (N, C, L) -> (N, C, output_size), as a matmul by the
+    (L, output_size) bin-averaging matrix."""
+    x = _spatial_input(input, "adaptive_avg_pool1d", 1)
+    (size,) = _adaptive_sizes(output_size, x.shape[-1:], "adaptive_avg_pool1d")
+    return _apply_axis_matrices(x, [_adaptive_average_matrix(x.shape[-1], size, x.dtype)])
+
+
+def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:  # noqa: A002
+    """Mean over PyTorch's adaptive bins: (N, C, H, W) -> (N, C, oh, ow) (None keeps a size)."""
+    x = _spatial_input(input, "adaptive_avg_pool2d", 2)
+    sizes = _adaptive_sizes(output_size, x.shape[-2:], "adaptive_avg_pool2d")
+    return _apply_axis_matrices(x, [_adaptive_average_matrix(x.shape[-2 + a], sizes[a], x.dtype)
+                                    for a in range(2)])
+
+
+def _adaptive_max(x: Tensor, sizes: tuple, return_indices: bool) -> Any:
+    """Max over adaptive bins of the last two axes of (B, H, W), by gathering the first maximum of
+    each bin from the flattened image (so the gradient reaches it alone, as PyTorch)."""
+    batch, h, w = x.shape
+    data = x.data
+    bins_h, bins_w = _adaptive_bins(h, sizes[0]), _adaptive_bins(w, sizes[1])
+    winners = np.empty((batch, sizes[0], sizes[1]), dtype=np.int64)
+    for i, (top, bottom) in enumerate(bins_h):
+        for j, (left, right) in enumerate(bins_w):
+            window = data[:, top:bottom, left:right].reshape(batch, -1)
+            best = np.argmax(window, axis=1)
+            if np.isnan(window).any():
+                nan_rows = np.isnan(window).any(axis=1)
+                best = np.where(nan_rows, np.argmax(np.isnan(window), axis=1), best)
+            width = right - left
+            winners[:, i, j] = (top + best // width) * w + left + best % width
+    flat = winners.reshape(batch, -1)
+    out = ops.reshape(ops.gather(ops.reshape(x, (batch, h * w)), 1, flat), (batch,) + sizes)
+    return (out, winners) if return_indices else out
+
+
+def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = False) -> Any:  # noqa: A002
+    """Max over PyTorch's adaptive bins: (N, C, H, W) -> (N, C, oh, ow); with return_indices, also
+    the flat H*W index of each maximum."""
+    x = _spatial_input(input, "adaptive_max_pool2d", 2)
+    sizes = _adaptive_sizes(output_size, x.shape[-2:], "adaptive_max_pool2d")
+    lead = x.shape[:-2]
+    result = _adaptive_max(ops.reshape(x, (-1,) + x.shape[-2:]), sizes, return_indices)
+    if not return_indices:
+        return ops.reshape(result, lead + sizes)
+    out, winners = result
+    return ops.reshape(out, lead + sizes), Tensor._wrap(winners.reshape(lead + sizes))
+
+
+def adaptive_max_pool1d(input: Any, output_size: Any, return_indices: bool = False) -> Any:  # noqa: A002
+    """Max over PyTorch's adaptive bins: (N, C, L) -> (N, C, output_size)."""
+    x = _spatial_input(input, "adaptive_max_pool1d", 1)
+    (size,) = _adaptive_sizes(output_size, x.shape[-1:], "adaptive_max_pool1d")
+    lead = x.shape[:-1]
+    result = _adaptive_max(ops.reshape(x, (-1, 1, x.shape[-1])), (1, size), return_indices)
+    if not return_indices:
+        return ops.reshape(result, lead + (size,))
+    out, winners = result
+    return ops.reshape(out, lead + (size,)), Tensor._wrap(winners.reshape(lead + (size,)))
+
+
+# ---- interpolate ------------------------------------------------------------------------------------------
+
+_INTERPOLATE_RANKS = {"nearest": (3, 4), "nearest-exact": (3, 4), "area": (3, 4), "linear": (3,),
+                      "bilinear": (4,)}
+
+
+def _interpolation_matrix(size: int, out: int, mode: str, align_corners: bool,
+                          scale: float | None) -> np.ndarray:
+    """The (out, size) matrix mapping one input axis to the resized axis (PyTorch's source-index rules;
+    `scale` is 1 / scale_factor when one was given and not recomputed)."""
+    matrix = np.zeros((out, size))
+    rows = np.arange(out)
+    if mode in ("nearest", "nearest-exact"):
+        ratio = np.float32(scale if scale is not None else size / out)
+        offset = np.float32(0.5 if mode == "nearest-exact" else 0.0)
+        source = np.floor((rows.astype(np.float32) + offset) * ratio).astype(np.int64)
+        if out == size and mode == "nearest":
+            source = rows
+        matrix[rows, np.minimum(source, size - 1)] = 1.0
+        return matrix
+    if align_corners:
+        source = rows * ((size - 1) / (out - 1)) if out > 1 else np.zeros(out)
+    else:
+        ratio = scale if scale is not None else size / out
+        source = np.maximum((rows + 0.5) * ratio - 0.5, 0.0)
+    low = np.minimum(np.floor(source).astype(np.int64), size - 1)
+    high = np.minimum(low + 1, size - 1)
+    weight = source - low
+    np.add.at(matrix, (rows, low), 1.0 - weight)
+    np.add.at(matrix, (rows, high), weight)
+    return matrix
+
+
+def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",  # noqa: A002
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
+    """Resizes the spatial dims of (N, C, L) or (N, C, H, W) input to `size` (or floor(in *
+    scale_factor)): mode 'nearest', 'nearest-exact', 'area' (adaptive averaging), 'linear' (3-D) or
+    'bilinear' (4-D), with align_corners as PyTorch. Each axis is a matmul by a fixed (out, in)
+    matrix, so the result is differentiable to any order."""
+    if mode not in _INTERPOLATE_RANKS:
+        raise UnsupportedError(f"interpolate: mode {mode!r} is not supported; expected one of "
+                               f"{sorted(_INTERPOLATE_RANKS)}")
+    if antialias:
+        raise UnsupportedError("interpolate: antialias=True is not supported")
+    if align_corners is not None and mode not in ("linear", "bilinear"):
+        raise InvalidArgumentError("interpolate: align_corners option can only be set with the interpolating "
+                                   "modes: linear | bilinear | bicubic | trilinear")
+    x = _float_input(input, "interpolate")
+    if x.ndim not in _INTERPOLATE_RANKS[mode]:
+        ranks = " or ".join(map(str, _INTERPOLATE_RANKS[mode]))
+        raise ShapeError(f"interpolate: mode {mode!r} expects a {ranks}-D input (N, C, spatial...), got "
+                         f"shape {x.shape}")
+    spatial = x.shape[2:]
+    count = len(spatial)
+    if (size is None) == (scale_factor is None):
+        raise InvalidArgumentError("interpolate: only one of size or scale_factor should be defined")
+    scales: list = [None] * count
+    if size is not None:
+        sizes = (size,) * count if isinstance(size, (int, np.integer)) else tuple(size)
+        if len(sizes) != count or not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
+            raise InvalidArgumentError(f"interpolate: size must be a positive int or {count} positive ints "
+                                       f"for input of shape {x.shape}, got {size!r}")
+        if recompute_scale_factor:
+            raise InvalidArgumentError("interpolate: recompute_scale_factor is not meaningful with an "
+                                       "explicit size")
+    else:
+        factors = (scale_factor,) * count if isinstance(scale_factor, (int, float)) else tuple(scale_factor)
+        if len(factors) != count or not all(isinstance(f, (int, float)) and f > 0 for f in factors):
+            raise InvalidArgumentError(f"interpolate: scale_factor must be a positive number or {count} of "
+                                       f"them for input of shape {x.shape}, got {scale_factor!r}")
+        sizes = tuple(int(math.floor(s * float(f))) for s, f in zip(spatial, factors))
+        if not recompute_scale_factor:
+            scales = [1.0 / float(f) for f in factors]
+        if min(sizes) <= 0:
+            raise ShapeError(f"interpolate: scale_factor {scale_factor!r} gives an empty output for input of "
+                             f"shape {x.shape}")
+    sizes = tuple(int(s) for s in sizes)
+    if mode == "area":
+        return adaptive_avg_pool1d(x, sizes[0]) if count == 1 else adaptive_avg_pool2d(x, sizes)
+    matrices = [_interpolation_matrix(spatial[a], sizes[a], mode, bool(align_corners),
+                                      scales[a]).astype(x.dtype) for a in range(count)]
+    return _apply_axis_matrices(x, matrices)
+
+
+# ---- distances and normalisation ---------------------------------------------------------------------
+
+def _dim_in_range(dim: int, ndim: int, name: str) -> int:
+    is_int = isinstance(dim, (int, np.integer)) and not isinstance(dim, bool)
+    if not is_int or not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise InvalidArgumentError(f"{name}: dim {dim!r} is out of range for a {ndim}-D input")
+    return int(dim) % max(ndim, 1)
+
+
+def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None) -> Tensor:  # noqa: A002
+    """x / max(||x||_p, eps) along `dim`."""
+    if out is not None:
+        raise UnsupportedError("normalize: out= is not supported")
+    x = _float_input(input, "normalize")
+    axis = _dim_in_range(dim, x.ndim, "normalize")
+    if x.ndim == 0:
+        raise ShapeError("normalize: input must have at least 1 dimension")
+    norm = ops.norm(x, ord=p, axis=axis, keepdims=True)
+    return x / ops.maximum(norm, np.asarray(eps, dtype=x.dtype))
+
+
+def _broadcast_pair(x1: Any, x2: Any, name: str) -> tuple[Tensor, Tensor]:
+    a, b = _float_input(x1, name, "x1"), _float_input(x2, name, "x2")
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ShapeError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    if a.shape != shape:
+        a = ops.broadcast_to(a, shape)
+    if b.shape != shape:
+        b = ops.broadcast_to(b, shape)
+    return a, b
+
+
+def _clamped_norm(x: Tensor, axis: int, eps: float) -> Tensor:
+    """||x|| along axis (kept), its value raised to eps where smaller while the gradient stays that
+    of the norm: PyTorch clamps the norm in place under no_grad."""
+    norm = ops.norm(x, ord=2, axis=axis, keepdims=True)
+    return norm + ops.clamp_lift(norm, eps)
+
+
+def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)) along `dim` (inputs broadcast), as PyTorch."""
+    a, b = _broadcast_pair(x1, x2, "cosine_similarity")
+    axis = _dim_in_range(dim, a.ndim, "cosine_similarity")
+    if a.ndim == 0:
+        raise ShapeError("cosine_similarity: inputs must have at least 1 dimension")
+    return ops.sum((a / _clamped_norm(a, axis, eps)) * (b / _clamped_norm(b, axis, eps)), axis=axis)
+
+
+def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p over the last dimension (inputs broadcast)."""
+    a, b = _broadcast_pair(x1, x2, "pairwise_distance")
+    if a.ndim == 0:
+        raise ShapeError("pairwise_distance: inputs must have at least 1 dimension")
+    return ops.norm(a - b + eps, ord=p, axis=-1, keepdims=keepdim)
+
+
+# ---- more losses --------------------------------------------------------------------------------------
+
+def _xlogy_self(t: Tensor) -> Tensor:
+    """t log t with 0 where t == 0 (NaN stays NaN), differentiable where t > 0."""
+    positive = ops.gt(t, 0.0)
+    safe = ops.where(positive, t, _constant(1.0, t))
+    nan = ops.ne(t, t)
+    return ops.where(ops.logical_or(positive, nan), t * ops.log(safe), _constant(0.0, t))
+
+
+def kl_div(input: Any, target: Any, size_average: Any = None, reduce: Any = None,  # noqa: A002
+           reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """target (log target - input) pointwise for log-probabilities `input` (0 where target == 0), or
+    exp(target) (target - input) with log_target. reduction 'batchmean' divides the sum by the batch
+    size (input.shape[0]); 'mean' averages over every element, as PyTorch."""
+    if reduction == "batchmean" and size_average is None and reduce is None:
+        mode = "batchmean"
+    else:
+        mode = _legacy_reduction(size_average, reduce, reduction, "kl_div")
+    x = _float_input(input, "kl_div")
+    y = _matching_target(x, target, "kl_div", float_only=True)
+    if not isinstance(y, Tensor):
+        y = Tensor._wrap(y)
+    if log_target:
+        loss = ops.exp(y) * (y - x)
+    else:
+        loss = _xlogy_self(y) - y * x
+    if mode == "batchmean":
+        total = ops.sum(loss)
+        return total / x.shape[0] if x.ndim else total
+    return _reduce(loss, mode)
+
+
+def poisson_nll_loss(input: Any, target: Any, log_input: bool = True, full: bool = False,  # noqa: A002
+                     size_average: Any = None, eps: float = 1e-8, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """Negative log likelihood of a Poisson target: exp(input) - target input (log_input), or
+    input - target log(input + eps); with `full`, plus Stirling's target log target - target +
+    log(2 pi target) / 2 where target > 1."""
+    reduction = _legacy_reduction(size_average, reduce, reduction, "poisson_nll_loss")
+    x = _float_input(input, "poisson_nll_loss")
+    y = _matching_target(x, target, "poisson_nll_loss")
+    loss = ops.exp(x) - y * x if log_input else x - y * ops.log(x + eps)
+    if full:  # Stirling's term, differentiable in the target as torch's
+        t = y if isinstance(y, Tensor) else Tensor._wrap(y)
+        large = ops.gt(t, 1.0)
+        safe = ops.where(large, t, _constant(2.0, t))
+        stirling = safe * ops.log(safe) - safe + 0.5 * ops.log(safe * (2 * np.pi))
+        loss = loss + ops.where(large, stirling, _constant(0.0, t))
+    return _reduce(loss, reduction)
+
+
+def _paired_inputs(input1: Any, input2: Any, name: str) -> tuple[Tensor, Tensor]:
+    a, b = _float_input(input1, name, "input1"), _float_input(input2, name, "input2")
+    if a.shape != b.shape:
+        raise ShapeError(f"{name}: input1 and input2 must have the same shape, got {a.shape} and {b.shape}")
+    return a, b
+
+
+def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float = 0,  # noqa: A002
+                          size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) where target == 1, max(0, cos(x1, x2) - margin) where target == -1, for inputs
+    (N, D) (or (D,)) and target (N,) (or 0-D) of 1s and -1s; cos along dim 1 with PyTorch's 1e-12."""
+    reduction = _legacy_reduction(size_average, reduce, reduction, "cosine_embedding_loss")
+    a, b = _paired_inputs(input1, input2, "cosine_embedding_loss")
+    if a.ndim not in (1, 2):
+        raise ShapeError(f"cosine_embedding_loss: expected 1-D or 2-D inputs, got shape {a.shape}")
+    if _data(target).shape != a.shape[:-1]:
+        raise ShapeError(f"cosine_embedding_loss: target must have shape {a.shape[:-1]} for inputs of shape "
+                         f"{a.shape}, got {_data(target).shape}")
+    y = target if isinstance(target, Tensor) else Tensor._wrap(_data(target))
+    axis = a.ndim - 1
+    products = ops.sum(a * b, axis=axis)
+    squares = ops.sum(a * a, axis=axis) + 1e-12
+    other = ops.sum(b * b, axis=axis) + 1e-12
+    cosine = products / ops.sqrt(squares * other)
+    zero = np.zeros((), dtype=a.dtype)
+    positive = ops.where(ops.eq(y, 1), 1.0 - cosine, zero)
+    negative = ops.where(ops.eq(y, -1), ops.relu(cosine - margin), zero)
+    return _reduce(positive + negative, reduction)
+
+
+def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0,  # noqa: A002
+                        size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """max(0, -target (input1 - input2) + margin) elementwise (all three of one shape)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction, "margin_ranking_loss")
+    a, b = _paired_inputs(input1, input2, "margin_ranking_loss")
+    y = target if isinstance(target, Tensor) and target.dtype.kind == "f" else _data(target)
+    if _data(y).shape != a.shape:
+        raise ShapeError(f"margin_ranking_loss: target must have the inputs' shape {a.shape}, got "
+                         f"{_data(y).shape}")
+    if not isinstance(y, Tensor):
+        y = y.astype(a.dtype, copy=False)
+    return _reduce(ops.relu(-y * (a - b) + margin), reduction)
+
+
+# ---- group and instance normalisation ---------------------------------------------------------------
+
+def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None,  # noqa: A002
+               eps: float = 1e-5) -> Tensor:
+    """Normalises each group of C / num_groups channels of (N, C, *) input over its channels and
+    spatial positions (biased variance), then per-channel weight and bias."""
+    x = _float_input(input, "group_norm")
+    if x.ndim < 2:
+        raise ShapeError(f"group_norm: expected input of shape (N, C, *), got {x.shape}")
+    channels = x.shape[1]
+    if not isinstance(num_groups, (int, np.integer)) or num_groups <= 0 or channels % num_groups:
+        raise InvalidArgumentError(f"group_norm: Expected number of channels in input ({channels}) to be "
+                                   f"divisible by num_groups ({num_groups})")
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and _data(value).shape != (channels,):
+            raise ShapeError(f"group_norm: {name} must have shape ({channels},), got {_data(value).shape}")
+    grouped = ops.reshape(x, (x.shape[0], int(num_groups), -1))
+    centered = grouped - ops.mean(grouped, axis=2, keepdims=True)
+    variance = ops.mean(centered * centered, axis=2, keepdims=True)
+    out = ops.reshape(centered / ops.sqrt(variance + eps), x.shape)
+    broadcast = (1, channels) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        out = out * ops.reshape(weight, broadcast)
+    if bias is not None:
+        out = out + ops.reshape(bias, broadcast)
+    return out
+
+
+def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None, weight: Any = None,  # noqa: A002
+                  bias: Any = None, use_input_stats: bool = True, momentum: float = 0.1,
+                  eps: float = 1e-5) -> Tensor:
+    """Normalises each channel of each sample of (N, C, *) input over its spatial positions (biased
+    variance). With use_input_stats and running buffers, those are updated in place with the batch
+    average of the per-instance mean and unbiased variance; without use_input_stats the running
+    statistics normalise instead."""
+    x = _float_input(input, "instance_norm")
+    if x.ndim < 3:
+        raise ShapeError(f"instance_norm: expected input of shape (N, C, *) with spatial dims, got {x.shape}")
+    channels = x.shape[1]
+    for name, value in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                        ("bias", bias)):
+        if value is not None and _data(value).shape != (channels,):
+            raise ShapeError(f"instance_norm: {name} must have shape ({channels},) for input of shape "
+                             f"{x.shape}, got {_data(value).shape}")
+    axes = tuple(range(2, x.ndim))
+    broadcast = (1, channels) + (1,) * (x.ndim - 2)
+    if use_input_stats:
+        count = int(np.prod(x.shape[2:]))
+        if count <= 1:
+            raise InvalidArgumentError(f"instance_norm: expected more than 1 spatial element when training, "
+                                       f"got input of shape {x.shape}")
+        mean = ops.mean(x, axis=axes, keepdims=True)
+        centered = x - mean
+        variance = ops.mean(centered * centered, axis=axes, keepdims=True)
+        with no_grad():
+            if running_mean is not None:
+                batch_mean = mean.data.reshape(x.shape[:2]).mean(axis=0)
+                running_mean.copy_((1 - momentum) * running_mean.data + momentum * batch_mean)
+            if running_var is not None:
+                unbiased = variance.data.reshape(x.shape[:2]).mean(axis=0) * (count / (count - 1))
+                running_var.copy_((1 - momentum) * running_var.data + momentum * unbiased)
+    else:
+        if running_mean is None or running_var is None:
+            raise InvalidArgumentError("instance_norm: Expected running_mean and running_var to be defined "
+                                       "when use_input_stats is false")
+        centered = x - np.reshape(_data(running_mean), broadcast).astype(x.dtype, copy=False)
+        variance = np.reshape(_data(running_var), broadcast).astype(x.dtype, copy=False)
+    out = centered / ops.sqrt(variance + eps)
+    if weight is not None:
+        out = out * ops.reshape(weight, broadcast)
+    if bias is not None:
+        out = out + ops.reshape(bias, broadcast)
+    return out

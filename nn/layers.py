@@ -1,5 +1,7 @@
 """Layers with parameters or state: Linear, MLP, Dropout, BatchNorm1d/2d, LayerNorm, Embedding,
-Conv2d, MaxPool2d, AvgPool2d, Flatten and Residual.
+Conv2d, MaxPool2d, AvgPool2d, Flatten and Residual; and (issue 10) Conv1d, ConvTranspose1d/2d,
+MaxPool1d, AvgPool1d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, Upsample, GroupNorm,
+InstanceNorm1d/2d and Unflatten.
 
 Constructors follow PyTorch's signatures and initialisation; every layer with random state also
 takes `generator=` (a numpy Generator, an int seed, or None for nn.init's default generator).
@@ -19,7 +21,8 @@ from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError, U
 
 from . import functional as F
 from . import init
-from .activations import GELU, Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
+from .activations import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, Identity, LeakyReLU,
+                          LogSigmoid, Mish, ReLU, ReLU6, Sigmoid, SiLU, Softplus, Softsign, Tanh, Tanhshrink)
 from .containers import Sequential
 from .init import GeneratorLike, resolve_generator
 from .module import Module, Parameter
@@ -98,6 +101,10 @@ class Linear(Module):
 
 _ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "gelu": GELU, "leaky_relu": LeakyReLU,
                 "softplus": Softplus, "identity": Identity}
+_ACTIVATIONS.update({  # nn10: the issue-10 activations by their F. names
+    "silu": SiLU, "elu": ELU, "selu": SELU, "celu": CELU, "relu6": ReLU6, "hardtanh": Hardtanh,
+    "hardsigmoid": Hardsigmoid, "hardswish": Hardswish, "mish": Mish, "softsign": Softsign,
+    "logsigmoid": LogSigmoid, "tanhshrink": Tanhshrink})
 
 
 def _make_activation(spec: Any, owner: str) -> Module:
@@ -417,8 +424,9 @@ class Conv2d(Module):
         if in_channels % groups or out_channels % groups:
             raise InvalidArgumentError(f"Conv2d: in_channels ({in_channels}) and out_channels "
                                        f"({out_channels}) must be divisible by groups ({groups})")
-        if padding_mode != "zeros":
-            raise UnsupportedError(f"Conv2d: only padding_mode='zeros' is supported, got {padding_mode!r}")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise InvalidArgumentError(f"Conv2d: padding_mode must be 'zeros', 'reflect', 'replicate' or "
+                                       f"'circular', got {padding_mode!r}")
         self.kernel_size = F._pair(kernel_size, "Conv2d", "kernel_size")
         self.stride = F._pair(stride, "Conv2d", "stride")
         self.padding = _pair_or_same(padding, "Conv2d", "padding")
@@ -453,6 +461,10 @@ class Conv2d(Module):
             channels = self.in_channels
             raise ShapeError(f"Conv2d: expected (N, {channels}, H, W) or ({channels}, H, W) input "
                              f"({channels} channels), got shape {input.shape}")
+        if self.padding_mode != "zeros":  # nn10: PyTorch pads with F.pad first, then convolves unpadded
+            padded = F.pad(input, _reversed_padding(self.padding, self.kernel_size, self.dilation),
+                           mode=self.padding_mode)
+            return F.conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
@@ -466,6 +478,8 @@ class Conv2d(Module):
             text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
         return text
 
 
@@ -502,8 +516,6 @@ class AvgPool2d(Module):
                  padding: int | tuple[int, int] = 0, ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override: int | None = None) -> None:
         super().__init__()
-        if ceil_mode:
-            raise UnsupportedError("AvgPool2d: ceil_mode=True is not supported")
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding = padding
@@ -556,3 +568,433 @@ class Residual(Module):
             raise ShapeError(f"Residual: the wrapped {type(self.module).__name__} changed the shape from "
                              f"{input.shape} to {output.shape}; x + module(x) needs them equal")
         return input + output
+
+
+# =====================================================================================================
+# ---- nn10: Conv1d, ConvTranspose1d/2d, 1-D and adaptive pooling, Upsample, GroupNorm,
+# ---- InstanceNorm1d/2d, Unflatten (issue 10) ---------------------------------------------------------
+# =====================================================================================================
+
+__all__ += ["Conv1d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
+            "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Upsample", "GroupNorm",
+            "InstanceNorm1d", "InstanceNorm2d", "Unflatten"]
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _ntuple(value: Any, count: int, owner: str, name: str) -> tuple:
+    if count == 2:
+        return F._pair(value, owner, name)
+    return (F._single(value, owner, name),)
+
+
+def _reversed_padding(padding: Any, kernel: tuple, dilation: tuple) -> tuple:
+    """F.pad widths (last dimension first) for a convolution's padding (ints or 'same'/'valid'),
+    PyTorch's `_reversed_padding_repeated_twice`."""
+    widths: list[int] = []
+    for axis in reversed(range(len(kernel))):
+        if padding == "valid":
+            widths += [0, 0]
+        elif padding == "same":
+            total = dilation[axis] * (kernel[axis] - 1)
+            widths += [total // 2, total - total // 2]
+        else:
+            widths += [padding[axis], padding[axis]]
+    return tuple(widths)
+
+
+class _ConvNd(Module):
+    """Shared constructor, initialisation and repr of Conv1d, ConvTranspose1d and ConvTranspose2d
+    (attribute names, weight layout and state_dict keys as PyTorch's _ConvNd): weight
+    (out, in/groups, *k) for a convolution, (in, out/groups, *k) when transposed."""
+
+    dims = 1
+    transposed = False
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any, padding: Any,
+                 dilation: Any, output_padding: Any, groups: int, bias: bool, padding_mode: str,
+                 device: Any, dtype: Any, generator: GeneratorLike) -> None:
+        super().__init__()
+        owner = type(self).__name__
+        self.in_channels = _positive_int(in_channels, owner, "in_channels")
+        self.out_channels = _positive_int(out_channels, owner, "out_channels")
+        self.groups = _positive_int(groups, owner, "groups")
+        if in_channels % groups or out_channels % groups:
+            raise InvalidArgumentError(f"{owner}: in_channels ({in_channels}) and out_channels "
+                                       f"({out_channels}) must be divisible by groups ({groups})")
+        if padding_mode not in _PADDING_MODES:
+            raise InvalidArgumentError(f"{owner}: padding_mode must be one of {_PADDING_MODES}, got "
+                                       f"{padding_mode!r}")
+        if self.transposed and padding_mode != "zeros":
+            raise InvalidArgumentError(f"{owner}: Only 'zeros' padding mode is supported for {owner}")
+        self.kernel_size = _ntuple(kernel_size, self.dims, owner, "kernel_size")
+        self.stride = _ntuple(stride, self.dims, owner, "stride")
+        if isinstance(padding, str) and not self.transposed:
+            if padding not in ("same", "valid"):
+                raise InvalidArgumentError(f"{owner}: padding must be an int, a tuple, 'valid' or 'same', "
+                                           f"got {padding!r}")
+            if padding == "same" and any(s != 1 for s in self.stride):
+                raise InvalidArgumentError(f"{owner}: padding='same' is not supported for strided "
+                                           f"convolutions")
+            self.padding = padding
+        else:
+            self.padding = _ntuple(padding, self.dims, owner, "padding")
+        self.dilation = _ntuple(dilation, self.dims, owner, "dilation")
+        self.output_padding = _ntuple(output_padding, self.dims, owner, "output_padding")
+        self.padding_mode = padding_mode
+        self._reversed_padding_repeated_twice = _reversed_padding(self.padding, self.kernel_size,
+                                                                  self.dilation)
+        dtype = _factory_dtype(dtype, device, owner)
+        shape = ((in_channels, out_channels // groups) if self.transposed
+                 else (out_channels, in_channels // groups))
+        self.weight = _empty_parameter(shape + self.kernel_size, dtype)
+        if bias:
+            self.bias = _empty_parameter((out_channels,), dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(generator)
+
+    reset_parameters = Conv2d.reset_parameters
+
+    def _check_input(self, input: Any) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor):
+            input = Tensor(input)
+        ranks = (self.dims + 1, self.dims + 2)
+        if input.ndim not in ranks or input.shape[-self.dims - 1] != self.in_channels:
+            raise ShapeError(f"{type(self).__name__}: expected a {ranks[0]}-D or {ranks[1]}-D input with "
+                             f"{self.in_channels} channels (dim -{self.dims + 1}), got shape {input.shape}")
+        return input
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        if self.padding != (0,) * self.dims:
+            text += f", padding={self.padding}"
+        if self.dilation != (1,) * self.dims:
+            text += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * self.dims:
+            text += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
+        return text
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution (cross-correlation): (N, in_channels, L) -> (N, out_channels, OL),
+    OL = floor((L + 2 padding - dilation (k - 1) - 1) / stride) + 1. padding_mode 'reflect',
+    'replicate' or 'circular' pads with F.pad first, as PyTorch."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None, *,
+                 generator: GeneratorLike = None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, 0, groups, bias,
+                         padding_mode, device, dtype, generator)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        x = self._check_input(input)
+        if self.padding_mode != "zeros":
+            x = F.pad(x, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return F.conv1d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class _ConvTransposeNd(_ConvNd):
+    transposed = True
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None, dtype: Any = None, *,
+                 generator: GeneratorLike = None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, output_padding,
+                         groups, bias, padding_mode, device, dtype, generator)
+
+    def _output_padding(self, input: Tensor, output_size: Any) -> tuple:
+        """output_padding for an explicit output_size (PyTorch's rule: between the smallest and the
+        largest size the stride allows)."""
+        if output_size is None:
+            return self.output_padding
+        sizes = list(output_size)[-self.dims:] if not isinstance(output_size, (int, np.integer)) \
+            else [int(output_size)] * self.dims
+        if len(sizes) != self.dims:
+            raise InvalidArgumentError(f"{type(self).__name__}: output_size must have {self.dims} or "
+                                       f"{self.dims + 2} elements, got {output_size!r}")
+        extra = []
+        for axis in range(self.dims):
+            size = input.shape[input.ndim - self.dims + axis]
+            smallest = ((size - 1) * self.stride[axis] - 2 * self.padding[axis]
+                        + self.dilation[axis] * (self.kernel_size[axis] - 1) + 1)
+            if not smallest <= sizes[axis] < smallest + self.stride[axis]:
+                raise ShapeError(f"{type(self).__name__}: requested an output size of {sizes}, but valid "
+                                 f"sizes range from {smallest} to {smallest + self.stride[axis] - 1} "
+                                 f"(for an input of {input.shape})")
+            extra.append(sizes[axis] - smallest)
+        return tuple(extra)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """Transposed 1-D convolution: (N, in_channels, L) -> (N, out_channels, OL),
+    OL = (L - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1; weight
+    (in_channels, out_channels/groups, k)."""
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+        x = self._check_input(input)
+        return F.conv_transpose1d(x, self.weight, self.bias, self.stride, self.padding,
+                                  self._output_padding(x, output_size), self.groups, self.dilation)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """Transposed 2-D convolution: (N, in_channels, H, W) -> (N, out_channels, OH, OW),
+    OH = (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1; weight
+    (in_channels, out_channels/groups, kh, kw)."""
+
+    dims = 2
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
+        x = self._check_input(input)
+        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
+                                  self._output_padding(x, output_size), self.groups, self.dilation)
+
+
+class MaxPool1d(Module):
+    """Max over kernel_size windows of (N, C, L) input (stride defaults to kernel_size)."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+        F._pool1d_stride(kernel_size, self.stride, "MaxPool1d")
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002
+        return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool1d(Module):
+    """Mean over kernel_size windows of (N, C, L) input (stride defaults to kernel_size)."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+                 count_include_pad: bool = True) -> None:
+        super().__init__()
+        self.kernel_size = (F._single(kernel_size, "AvgPool1d", "kernel_size"),)
+        self.stride = (F._single(stride, "AvgPool1d", "stride"),) if stride is not None else self.kernel_size
+        self.padding = (F._single(padding, "AvgPool1d", "padding"),)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _AdaptivePool(Module):
+    """output_size as given (an int, or a tuple whose None entries keep the input's size)."""
+
+    function: Any = None
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return type(self).function(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_AdaptivePool):
+    """Mean over adaptive bins: (N, C, L) -> (N, C, output_size)."""
+
+    function = staticmethod(F.adaptive_avg_pool1d)
+
+
+class AdaptiveAvgPool2d(_AdaptivePool):
+    """Mean over adaptive bins: (N, C, H, W) -> (N, C, *output_size)."""
+
+    function = staticmethod(F.adaptive_avg_pool2d)
+
+
+class _AdaptiveMaxPool(_AdaptivePool):
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input: Tensor) -> Any:  # noqa: A002
+        return type(self).function(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPool):
+    """Max over adaptive bins: (N, C, L) -> (N, C, output_size)."""
+
+    function = staticmethod(F.adaptive_max_pool1d)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPool):
+    """Max over adaptive bins: (N, C, H, W) -> (N, C, *output_size)."""
+
+    function = staticmethod(F.adaptive_max_pool2d)
+
+
+class Upsample(Module):
+    """F.interpolate as a module: resizes (N, C, L) or (N, C, H, W) input to `size` or by `scale_factor`."""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None) -> None:
+        super().__init__()
+        self.name = type(self).__name__
+        self.size = size
+        if isinstance(scale_factor, tuple):
+            self.scale_factor = tuple(float(factor) for factor in scale_factor)
+        else:
+            self.scale_factor = float(scale_factor) if scale_factor else None
+        self.mode = mode
+        self.align_corners = align_corners
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
+                             recompute_scale_factor=self.recompute_scale_factor)
+
+    def extra_repr(self) -> str:
+        if self.scale_factor is not None:
+            info = f"scale_factor={self.scale_factor!r}"
+        else:
+            info = f"size={self.size!r}"
+        return info + f", mode={self.mode!r}"
+
+
+class GroupNorm(Module):
+    """Normalises groups of num_channels / num_groups channels of (N, C, *) input (biased variance),
+    then per-channel weight (starts 1) and bias (starts 0)."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 device: Any = None, dtype: Any = None, *, bias: bool = True) -> None:
+        super().__init__()
+        self.num_groups = _positive_int(num_groups, "GroupNorm", "num_groups")
+        self.num_channels = _positive_int(num_channels, "GroupNorm", "num_channels")
+        if num_channels % num_groups:
+            raise InvalidArgumentError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                                       f"num_groups ({num_groups})")
+        self.eps = eps
+        self.affine = affine
+        dtype = _factory_dtype(dtype, device, "GroupNorm")
+        if affine:
+            self.weight = Parameter(np.ones(num_channels, dtype=dtype))
+            if bias:
+                self.bias = Parameter(np.zeros(num_channels, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0."""
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor):
+            input = Tensor(input)
+        if input.ndim < 2 or input.shape[1] != self.num_channels:
+            raise ShapeError(f"GroupNorm: expected input (N, {self.num_channels}, *), got shape "
+                             f"{input.shape}")
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
+
+
+class _InstanceNorm(_BatchNorm):
+    """Instance normalisation: each channel of each sample over its spatial positions. PyTorch's
+    defaults (affine=False, track_running_stats=False); with track_running_stats, running
+    statistics are updated in training and used in eval (num_batches_tracked is kept but, as in
+    PyTorch, not counted)."""
+
+    spatial = 1
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device: Any = None,
+                 dtype: Any = None, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        owner = type(self).__name__
+        if not isinstance(input, Tensor):
+            input = Tensor(input)
+        if input.ndim not in (self.spatial + 1, self.spatial + 2):
+            raise ShapeError(f"{owner}: expected {self.spatial + 1}D or {self.spatial + 2}D input, got shape "
+                             f"{input.shape}")
+        unbatched = input.ndim == self.spatial + 1
+        if unbatched:
+            input = ops.reshape(input, (1,) + input.shape)
+        if input.shape[1] != self.num_features and self.affine:
+            raise ShapeError(f"{owner}: expected input's size at dim={1 - unbatched} to match num_features "
+                             f"({self.num_features}), but got: {input.shape[1]}.")
+        out = F.instance_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+                              self.training or not self.track_running_stats,
+                              self.momentum if self.momentum is not None else 0.0, self.eps)
+        return ops.reshape(out, out.shape[1:]) if unbatched else out
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of (N, C, L) or (C, L) input."""
+
+    spatial = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of (N, C, H, W) or (C, H, W) input."""
+
+    spatial = 2
+
+
+class Unflatten(Module):
+    """Splits dimension `dim` into `unflattened_size`: (*, d, *) -> (*, *unflattened_size, *)."""
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
+        super().__init__()
+        if isinstance(unflattened_size, (int, np.integer)) or not all(
+                isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in unflattened_size):
+            raise InvalidArgumentError(f"Unflatten: unflattened_size must be a tuple of ints, got "
+                                       f"{unflattened_size!r}")
+        self.dim = dim
+        self.unflattened_size = tuple(int(s) for s in unflattened_size)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor):
+            input = Tensor(input)
+        if not isinstance(self.dim, (int, np.integer)) or not -input.ndim <= self.dim < max(input.ndim, 1):
+            raise InvalidArgumentError(f"Unflatten: dimension {self.dim} is out of range for input of shape "
+                                       f"{input.shape}")
+        axis = self.dim % input.ndim
+        sizes = list(self.unflattened_size)
+        known = int(np.prod([s for s in sizes if s != -1]))
+        if sizes.count(-1) > 1 or (sizes.count(-1) == 0 and known != input.shape[axis]) or (
+                sizes.count(-1) == 1 and (known == 0 or input.shape[axis] % known)):
+            raise ShapeError(f"Unflatten: unflattened_size {self.unflattened_size} does not multiply to the "
+                             f"size {input.shape[axis]} of dimension {self.dim} (input shape {input.shape})")
+        return ops.reshape(input, input.shape[:axis] + tuple(sizes) + input.shape[axis + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

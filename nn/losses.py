@@ -1,5 +1,6 @@
 """Loss modules: each stores its options and calls the matching nn.functional loss as
-`loss_fn(input, target)`. Class weights are registered as buffers, as in PyTorch."""
+`loss_fn(input, target)` (`loss_fn(input1, input2, target)` for the pairwise ones). Class
+weights are registered as buffers, as in PyTorch."""
 
 from __future__ import annotations
 
@@ -126,3 +127,66 @@ class BCELoss(_WeightedLoss):
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
+
+
+# =====================================================================================================
+# ---- nn10: KLDivLoss, PoissonNLLLoss, CosineEmbeddingLoss, MarginRankingLoss (issue 10) -------------
+# =====================================================================================================
+
+__all__ += ["KLDivLoss", "PoissonNLLLoss", "CosineEmbeddingLoss", "MarginRankingLoss"]
+
+
+class KLDivLoss(_Loss):
+    """KL divergence of log-probabilities `input` from `target` (probabilities, or log-probabilities
+    with log_target); reduction may also be 'batchmean' (sum / batch size)."""
+
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                 log_target: bool = False) -> None:
+        if reduction == "batchmean" and size_average is None and reduce is None:
+            Module.__init__(self)
+            self.reduction = reduction
+        else:
+            super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class PoissonNLLLoss(_Loss):
+    """Poisson negative log likelihood of `target` counts given rates (log rates with log_input)."""
+
+    def __init__(self, log_input: bool = True, full: bool = False, size_average: Any = None,
+                 eps: float = 1e-8, reduce: Any = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_input = log_input
+        self.full = full
+        self.eps = eps
+
+    def forward(self, log_input: Tensor, target: Any) -> Tensor:
+        return F.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full, eps=self.eps,
+                                  reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """1 - cos(x1, x2) for target 1, max(0, cos(x1, x2) - margin) for target -1."""
+
+    def __init__(self, margin: float = 0.0, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Any) -> Tensor:
+        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """max(0, -target (x1 - x2) + margin) for targets of 1 and -1."""
+
+    def __init__(self, margin: float = 0.0, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Any) -> Tensor:
+        return F.margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)

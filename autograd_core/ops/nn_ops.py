@@ -406,3 +406,81 @@ if not hasattr(array_namespace, "log_softmax"):
 __all__ = ["im2col", "col2im", "softmax_cross_entropy", "class_cross_entropy",
            "class_index_coefficients", "picked_weights", "binary_cross_entropy_elementwise",
            "embedding_lookup", "conv_output_size"]
+
+
+# =====================================================================================================
+# ---- nn10: fused activations (issue 10). The vjps use only xp names that exist both in numpy's
+# ---- namespace and in autograd_core.ops (exp, abs, where, minimum), so they differentiate again. ----
+# =====================================================================================================
+
+def _sigmoid_by_tanh(xp: Any, x: Any) -> Any:
+    """sigmoid(x) = (1 + tanh(x / 2)) / 2: one transcendental, no branch, no overflow."""
+    return 0.5 + 0.5 * xp.tanh(0.5 * x)
+
+
+class Silu(Op):
+    """x * sigmoid(x) in one node; d/dx = s (1 + x (1 - s)) with s = sigmoid(x), computed as
+    (1 + tanh(x / 2)) / 2 so that the create_graph path (Tensor ops) never overflows."""
+    name = "silu"
+    saved_inputs = (0,)
+
+    def forward(x):
+        with np.errstate(over="ignore"):  # exp(-x) = inf for very negative x gives x / inf = -0
+            return x / (1 + np.exp(-x))
+
+    def vjp(xp, needs, g, out, x):
+        s = _sigmoid_by_tanh(xp, x)
+        return (g * (s * (1 + x * (1 - s))),)
+
+
+class Elu(Op):
+    """scale * x for x > 0, scale * alpha * (exp(input_scale * x) - 1) otherwise: elu, selu and celu
+    (PyTorch's elu(alpha, scale, input_scale)) in one node; d/dx = scale, or
+    scale * alpha * input_scale * exp(input_scale * x)."""
+    name = "elu"
+    saved_inputs = (0,)
+    save_output = True
+
+    def forward(x, alpha, scale, input_scale):
+        negative = np.minimum(x, 0)
+        return np.where(x > 0, scale * x, (scale * alpha) * np.expm1(negative * input_scale)).astype(
+            x.dtype, copy=False)
+
+    def vjp(xp, needs, g, out, x, alpha, scale, input_scale):
+        # on x <= 0, scale alpha input_scale exp(input_scale x) = input_scale (out + scale alpha)
+        slope = (out + scale * alpha) * input_scale
+        return (xp.where(x > 0, g * scale, g * slope),)
+
+
+def silu(x: Any) -> Tensor:
+    """x * sigmoid(x) elementwise, one fused node (validated by nn.functional.silu)."""
+    return apply(Silu, (_as_tensor(x),))
+
+
+def elu(x: Any, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
+    """PyTorch's elu(alpha, scale, input_scale), one fused node (validated by nn.functional)."""
+    return apply(Elu, (_as_tensor(x),), {"alpha": float(alpha), "scale": float(scale),
+                                         "input_scale": float(input_scale)})
+
+
+__all__ += ["silu", "elu"]
+
+
+class ClampLift(Op):
+    """max(x, minimum) - x, with no gradient: added to x, it raises x's value to `minimum` while the
+    gradient stays x's (PyTorch clamps the norms of cosine_similarity in place under no_grad)."""
+    name = "clamp_lift"
+    differentiable = False
+
+    def forward(x, minimum):
+        return np.maximum(x, minimum) - x
+
+
+def clamp_lift(x: Any, minimum: float) -> Tensor:
+    """max(x, minimum) - x as a constant (no gradient), recomputed by traced programs."""
+    from ..graph import apply_nondifferentiable
+
+    return apply_nondifferentiable(ClampLift, (_as_tensor(x),), {"minimum": float(minimum)})
+
+
+__all__ += ["clamp_lift"]
