@@ -702,3 +702,9 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_avera
         loss = loss * _weight_value(weight, p.dtype)
     return _reduce(loss, reduction)
 
+
+
+# ---- seq12: attention (defined in nn/attention.py) --------------------------------------------------
+from .attention import scaled_dot_product_attention  # noqa: E402,F401
+
+__all__.append("scaled_dot_product_attention")

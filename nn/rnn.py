@@ -1,0 +1,612 @@
+"""Recurrent layers with PyTorch's signatures, parameter names, layouts, gate orders and returns:
+nn.RNN, nn.LSTM, nn.GRU and the single-step cells nn.RNNCell, nn.LSTMCell, nn.GRUCell.
+
+Every layer is unrolled over time on the engine's own ops (linear, sigmoid, tanh, indexing, stack,
+cat), so backpropagation through time is plain `backward()` over the unrolled graph and gradients
+of any order exist. The input projection W_ih x_t + b_ih of all time steps is one `linear` on the
+whole (L, N, H_in) sequence; only the recurrent part runs step by step.
+
+Shapes (torch's): input (L, N, H_in) — (N, L, H_in) with batch_first — or unbatched (L, H_in);
+h_0 / h_n (num_layers * num_directions, N, H) — unbatched (num_layers * num_directions, H);
+output (L, N, num_directions * H). Gate rows in weight_ih / weight_hh / biases are stacked as
+torch does: LSTM (i, f, g, o), GRU (r, z, n).
+
+Truncated backpropagation through time: run a long sequence in chunks and cut the graph between
+them, carrying only the values of the state::
+
+    h = None
+    for chunk in chunks:                 # each (T, N, H_in)
+        out, h = lstm(chunk, h)
+        loss(out).backward(); opt.step(); opt.zero_grad()
+        h = tuple(s.detach() for s in h)  # (h, c) for LSTM; `h = h.detach()` for RNN/GRU
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import autograd_core.ops as ops
+from autograd_core import Tensor
+from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
+
+from . import functional as F
+from . import init
+from .init import GeneratorLike, resolve_generator
+from .layers import _factory_dtype, _positive_int
+from .module import Module, Parameter
+
+__all__ = [
+    "RNNBase",
+    "RNN",
+    "LSTM",
+    "GRU",
+    "RNNCellBase",
+    "RNNCell",
+    "LSTMCell",
+    "GRUCell",
+    "rnn_tanh_cell",
+    "rnn_relu_cell",
+    "lstm_cell",
+    "gru_cell",
+]
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _as_tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+# ---- one time step (shared by the layers and the cells) ------------------------------------------
+# `gi` is the input projection W_ih x + b_ih (N, G*H), already computed; h (N, H) the previous state.
+
+
+def _rnn_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, relu: bool) -> Tensor:
+    """h' = act(W_ih x + b_ih + W_hh h + b_hh) with act tanh or relu."""
+    pre = gi + ops.linear(h, w_hh, b_hh)
+    return ops.relu(pre) if relu else ops.tanh(pre)
+
+
+def _lstm_step(gi: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> tuple[Tensor, Tensor]:
+    """Gates (i, f, g, o) = split(W_ih x + b_ih + W_hh h + b_hh); c' = f c + i g; h' = o tanh(c')."""
+    hidden = h.shape[-1]
+    gates = gi + ops.linear(h, w_hh, b_hh)
+    i = ops.sigmoid(gates[..., 0:hidden])
+    f = ops.sigmoid(gates[..., hidden : 2 * hidden])
+    g = ops.tanh(gates[..., 2 * hidden : 3 * hidden])
+    o = ops.sigmoid(gates[..., 3 * hidden : 4 * hidden])
+    c_next = f * c + i * g
+    return o * ops.tanh(c_next), c_next
+
+
+def _gru_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+    """torch's GRU: r = s(x_r + h_r), z = s(x_z + h_z), n = tanh(x_n + r * (W_hn h + b_hn)),
+    h' = (1 - z) n + z h, where x_* = W_i* x + b_i* and h_* = W_h* h + b_h*."""
+    hidden = h.shape[-1]
+    gh = ops.linear(h, w_hh, b_hh)
+    r = ops.sigmoid(gi[..., 0:hidden] + gh[..., 0:hidden])
+    z = ops.sigmoid(gi[..., hidden : 2 * hidden] + gh[..., hidden : 2 * hidden])
+    n = ops.tanh(gi[..., 2 * hidden : 3 * hidden] + r * gh[..., 2 * hidden : 3 * hidden])
+    return (1.0 - z) * n + z * h
+
+
+def rnn_tanh_cell(input: Any, hx: Any, w_ih: Any, w_hh: Any, b_ih: Any = None, b_hh: Any = None) -> Tensor:  # noqa: A002
+    """One Elman step h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh): x (N, H_in), h (N, H) -> (N, H)."""
+    return _rnn_step(ops.linear(_as_tensor(input), w_ih, b_ih), _as_tensor(hx), w_hh, b_hh, relu=False)
+
+
+def rnn_relu_cell(input: Any, hx: Any, w_ih: Any, w_hh: Any, b_ih: Any = None, b_hh: Any = None) -> Tensor:  # noqa: A002
+    """One Elman step with relu instead of tanh."""
+    return _rnn_step(ops.linear(_as_tensor(input), w_ih, b_ih), _as_tensor(hx), w_hh, b_hh, relu=True)
+
+
+def lstm_cell(
+    input: Any,
+    hx: tuple,
+    w_ih: Any,
+    w_hh: Any,
+    b_ih: Any = None,  # noqa: A002
+    b_hh: Any = None,
+) -> tuple[Tensor, Tensor]:
+    """One LSTM step: x (N, H_in), (h, c) each (N, H) -> (h', c'), gates in torch's order (i, f, g, o)."""
+    h, c = hx
+    return _lstm_step(ops.linear(_as_tensor(input), w_ih, b_ih), _as_tensor(h), _as_tensor(c), w_hh, b_hh)
+
+
+def gru_cell(input: Any, hx: Any, w_ih: Any, w_hh: Any, b_ih: Any = None, b_hh: Any = None) -> Tensor:  # noqa: A002
+    """One GRU step: x (N, H_in), h (N, H) -> h' (N, H), gates in torch's order (r, z, n)."""
+    return _gru_step(ops.linear(_as_tensor(input), w_ih, b_ih), _as_tensor(hx), w_hh, b_hh)
+
+
+# ---- the multi-layer, optionally bidirectional layers ------------------------------------------
+
+
+class RNNBase(Module):
+    """Shared constructor, parameters and unrolled forward of RNN, LSTM and GRU (torch.nn.RNNBase).
+
+    Parameters per layer k and direction (suffix '' or '_reverse'): weight_ih_l{k} (G*H, H_in or
+    D*H for k > 0), weight_hh_l{k} (G*H, H), bias_ih_l{k} and bias_hh_l{k} (G*H,), with G = 1
+    (RNN), 4 (LSTM), 3 (GRU) and D = 2 if bidirectional else 1; all start U(-1/sqrt(H), 1/sqrt(H)).
+    """
+
+    def __init__(
+        self,
+        mode: str,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        generator: GeneratorLike = None,
+    ) -> None:
+        super().__init__()
+        owner = type(self).__name__
+        if mode not in _GATES:
+            raise InvalidArgumentError(f"{owner}: unknown mode {mode!r}")
+        self.mode = mode
+        self.input_size = _positive_int(input_size, owner, "input_size")
+        self.hidden_size = _positive_int(hidden_size, owner, "hidden_size")
+        self.num_layers = _positive_int(num_layers, owner, "num_layers")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1:
+            raise InvalidArgumentError(
+                f"{owner}: dropout should be a number in range [0, 1] representing "
+                f"the probability of an element being zeroed, got {dropout!r}"
+            )
+        if proj_size != 0:
+            raise UnsupportedError(f"{owner}: proj_size is not supported (got {proj_size!r}); use 0")
+        self.bias = bool(bias)
+        self.batch_first = bool(batch_first)
+        self.dropout = float(dropout)
+        self.bidirectional = bool(bidirectional)
+        self.proj_size = 0
+        dtype = _factory_dtype(dtype, device, owner)
+        directions = 2 if self.bidirectional else 1
+        gate_size = _GATES[mode] * self.hidden_size
+        self._flat_weights_names: list[str] = []
+        for layer in range(self.num_layers):
+            layer_input = self.input_size if layer == 0 else self.hidden_size * directions
+            for direction in range(directions):
+                suffix = "_reverse" if direction == 1 else ""
+                shapes = [
+                    ("weight_ih", (gate_size, layer_input)),
+                    ("weight_hh", (gate_size, self.hidden_size)),
+                ]
+                if self.bias:
+                    shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                for kind, shape in shapes:
+                    name = f"{kind}_l{layer}{suffix}"
+                    self.register_parameter(name, Parameter(np.zeros(shape, dtype=dtype)))
+                    self._flat_weights_names.append(name)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: GeneratorLike = None) -> None:
+        """Every weight and bias U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as torch."""
+        rng = resolve_generator(generator)
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for parameter in self.parameters():
+            init.uniform_(parameter, -bound, bound, generator=rng)
+
+    def flatten_parameters(self) -> None:
+        """No-op (torch packs weights for cuDNN here; there is nothing to pack on numpy)."""
+
+    @property
+    def all_weights(self) -> list[list[Parameter]]:
+        """The parameters grouped per layer and direction, as torch's all_weights."""
+        per = 4 if self.bias else 2
+        names = self._flat_weights_names
+        return [[getattr(self, n) for n in names[i : i + per]] for i in range(0, len(names), per)]
+
+    def _weights(self, layer: int, direction: int) -> tuple:
+        suffix = "_reverse" if direction == 1 else ""
+        get = self._parameters.get
+        return (
+            get(f"weight_ih_l{layer}{suffix}"),
+            get(f"weight_hh_l{layer}{suffix}"),
+            get(f"bias_ih_l{layer}{suffix}"),
+            get(f"bias_hh_l{layer}{suffix}"),
+        )
+
+    # ---- argument checks ----------------------------------------------------------------------
+    def _check_input(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
+        owner = type(self).__name__
+        x = _as_tensor(input)
+        if x.dtype.kind != "f":
+            raise _dtype_error(owner, x)
+        if x.ndim not in (2, 3):
+            raise ShapeError(
+                f"{owner}: Expected input to be 2D or 3D, got {x.ndim}D tensor of shape {x.shape}"
+            )
+        if x.shape[-1] != self.input_size:
+            raise ShapeError(
+                f"{owner}: input.size(-1) must be equal to input_size. Expected "
+                f"{self.input_size}, got {x.shape[-1]} (input shape {x.shape})"
+            )
+        return x, x.ndim == 2
+
+    def _check_state(self, state: Any, batch: int, unbatched: bool, what: str) -> Tensor:
+        owner = type(self).__name__
+        state = _as_tensor(state)
+        directions = 2 if self.bidirectional else 1
+        expected = (
+            (self.num_layers * directions, self.hidden_size)
+            if unbatched
+            else (self.num_layers * directions, batch, self.hidden_size)
+        )
+        if tuple(state.shape) != expected:
+            kind = "unbatched (2-D)" if unbatched else "batched (3-D)"
+            raise ShapeError(
+                f"{owner}: Expected {what} size {expected} for {kind} input, got {tuple(state.shape)}"
+            )
+        return state
+
+    # ---- the unrolled forward -------------------------------------------------------------------
+    def _forward(self, input: Any, hx: Any) -> tuple[Tensor, Any]:  # noqa: A002
+        """Returns (output, h_n) or, for LSTM, (output, (h_n, c_n)); shapes as torch."""
+        x, unbatched = self._check_input(input)
+        if unbatched:
+            x = ops.reshape(x, (x.shape[0], 1, x.shape[1]))
+        elif self.batch_first:
+            x = ops.swapaxes(x, 0, 1)
+        steps, batch = x.shape[0], x.shape[1]
+        directions = 2 if self.bidirectional else 1
+        lstm = self.mode == "LSTM"
+        h0 = c0 = None
+        if hx is not None:
+            if lstm:
+                if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                    raise InvalidArgumentError("LSTM: hx must be a tuple (h_0, c_0)")
+                h0 = self._check_state(hx[0], batch, unbatched, "hidden[0]")
+                c0 = self._check_state(hx[1], batch, unbatched, "hidden[1]")
+            else:
+                if isinstance(hx, (tuple, list)):
+                    raise InvalidArgumentError(f"{type(self).__name__}: hx must be a Tensor, got a tuple")
+                h0 = self._check_state(hx, batch, unbatched, "hidden")
+            if unbatched:
+                h0 = ops.reshape(h0, (h0.shape[0], 1, h0.shape[1]))
+                c0 = None if c0 is None else ops.reshape(c0, (c0.shape[0], 1, c0.shape[1]))
+        zeros = Tensor(np.zeros((batch, self.hidden_size), dtype=x.dtype)) if hx is None else None
+
+        final_h: list[Tensor] = []
+        final_c: list[Tensor] = []
+        layer_input = x
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                index = layer * directions + direction
+                w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
+                h = zeros if h0 is None else h0[index]
+                c = (zeros if c0 is None else c0[index]) if lstm else None
+                projected = ops.linear(layer_input, w_ih, b_ih)  # (L, N, G*H), all steps at once
+                order = range(steps - 1, -1, -1) if direction == 1 else range(steps)
+                per_step: list[Tensor] = [None] * steps  # type: ignore[list-item]
+                for t in order:
+                    gi = projected[t]
+                    if lstm:
+                        h, c = _lstm_step(gi, h, c, w_hh, b_hh)
+                    elif self.mode == "GRU":
+                        h = _gru_step(gi, h, w_hh, b_hh)
+                    else:
+                        h = _rnn_step(gi, h, w_hh, b_hh, relu=self.mode == "RNN_RELU")
+                    per_step[t] = h
+                outputs.append(ops.stack(per_step, axis=0))
+                final_h.append(h)
+                if lstm:
+                    final_c.append(c)
+            layer_input = outputs[0] if directions == 1 else ops.concatenate(outputs, axis=-1)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, training=True)
+
+        output = layer_input
+        h_n = ops.stack(final_h, axis=0)
+        c_n = ops.stack(final_c, axis=0) if lstm else None
+        if unbatched:
+            output = ops.reshape(output, (steps, output.shape[-1]))
+            h_n = ops.reshape(h_n, (h_n.shape[0], self.hidden_size))
+            c_n = None if c_n is None else ops.reshape(c_n, (c_n.shape[0], self.hidden_size))
+        elif self.batch_first:
+            output = ops.swapaxes(output, 0, 1)
+        return (output, (h_n, c_n)) if lstm else (output, h_n)
+
+    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Any]:  # noqa: A002
+        return self._forward(input, hx)
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if not self.bias:
+            text += ", bias=False"
+        if self.batch_first:
+            text += ", batch_first=True"
+        if self.dropout != 0:
+            text += f", dropout={self.dropout}"
+        if self.bidirectional:
+            text += ", bidirectional=True"
+        return text
+
+
+def _dtype_error(owner: str, x: Tensor) -> DTypeError:
+    return DTypeError(f"{owner}: input must be floating point, got dtype {x.dtype} (shape {x.shape})")
+
+
+class RNN(RNNBase):
+    """Elman RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act 'tanh' or 'relu'.
+
+    RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True, batch_first=False,
+    dropout=0.0, bidirectional=False); forward(input, h_0=None) -> (output, h_n)."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        generator: GeneratorLike = None,
+    ) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise InvalidArgumentError(
+                f"RNN: Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
+            )
+        self.nonlinearity = nonlinearity
+        super().__init__(
+            "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            0,
+            device,
+            dtype,
+            generator=generator,
+        )
+
+    def extra_repr(self) -> str:
+        text = super().extra_repr()
+        return text if self.nonlinearity == "tanh" else text + ", nonlinearity='relu'"
+
+
+class LSTM(RNNBase):
+    """Long short-term memory; gates (i, f, g, o) stacked in that order in the weight rows.
+
+    forward(input, (h_0, c_0)=None) -> (output, (h_n, c_n))."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        generator: GeneratorLike = None,
+    ) -> None:
+        super().__init__(
+            "LSTM",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            proj_size,
+            device,
+            dtype,
+            generator=generator,
+        )
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit with torch's equations (r, z, n; the reset gate multiplies W_hn h + b_hn).
+
+    forward(input, h_0=None) -> (output, h_n)."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        generator: GeneratorLike = None,
+    ) -> None:
+        super().__init__(
+            "GRU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            0,
+            device,
+            dtype,
+            generator=generator,
+        )
+
+
+# ---- cells ------------------------------------------------------------------------------------------
+
+
+class RNNCellBase(Module):
+    """Shared parameters of the cells: weight_ih (G*H, H_in), weight_hh (G*H, H), bias_ih and
+    bias_hh (G*H,), all U(-1/sqrt(H), 1/sqrt(H)); input (N, H_in) or unbatched (H_in,)."""
+
+    _gates = 1
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        generator: GeneratorLike = None,
+    ) -> None:
+        super().__init__()
+        owner = type(self).__name__
+        self.input_size = _positive_int(input_size, owner, "input_size")
+        self.hidden_size = _positive_int(hidden_size, owner, "hidden_size")
+        self.bias = bool(bias)
+        dtype = _factory_dtype(dtype, device, owner)
+        gate_size = self._gates * self.hidden_size
+        self.weight_ih = Parameter(np.zeros((gate_size, self.input_size), dtype=dtype))
+        self.weight_hh = Parameter(np.zeros((gate_size, self.hidden_size), dtype=dtype))
+        if self.bias:
+            self.bias_ih = Parameter(np.zeros((gate_size,), dtype=dtype))
+            self.bias_hh = Parameter(np.zeros((gate_size,), dtype=dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: GeneratorLike = None) -> None:
+        """Every weight and bias U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as torch."""
+        rng = resolve_generator(generator)
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for parameter in self.parameters():
+            init.uniform_(parameter, -bound, bound, generator=rng)
+
+    def _prepare(self, input: Any, states: tuple) -> tuple[Tensor, list[Tensor], bool]:  # noqa: A002
+        """(x as (N, H_in), the states as (N, H) with zeros for None, whether input was 1-D)."""
+        owner = type(self).__name__
+        x = _as_tensor(input)
+        if x.dtype.kind != "f":
+            raise _dtype_error(owner, x)
+        if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
+            raise ShapeError(
+                f"{owner}: Expected input of shape (N, {self.input_size}) or ({self.input_size},), "
+                f"got {x.shape}"
+            )
+        unbatched = x.ndim == 1
+        if unbatched:
+            x = ops.reshape(x, (1, self.input_size))
+        batch = x.shape[0]
+        out = []
+        for state in states:
+            if state is None:
+                out.append(Tensor(np.zeros((batch, self.hidden_size), dtype=x.dtype)))
+                continue
+            state = _as_tensor(state)
+            expected = (self.hidden_size,) if unbatched else (batch, self.hidden_size)
+            if tuple(state.shape) != expected:
+                raise ShapeError(
+                    f"{owner}: Expected hidden state of shape {expected}, got {tuple(state.shape)} "
+                    f"(input shape {tuple(_as_tensor(input).shape)})"
+                )
+            out.append(ops.reshape(state, (1, self.hidden_size)) if unbatched else state)
+        return x, out, unbatched
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        if not self.bias:
+            text += ", bias=False"
+        nonlinearity = getattr(self, "nonlinearity", "tanh")
+        return text if nonlinearity == "tanh" else text + f", nonlinearity={nonlinearity}"
+
+
+def _unbatch(t: Tensor, unbatched: bool) -> Tensor:
+    return ops.reshape(t, (t.shape[-1],)) if unbatched else t
+
+
+class RNNCell(RNNCellBase):
+    """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh); forward(input, hx=None) -> h'."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        generator: GeneratorLike = None,
+    ) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise InvalidArgumentError(f"RNNCell: Unknown nonlinearity: {nonlinearity}")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, bias, device, dtype, generator=generator)
+
+    def forward(self, input: Any, hx: Any = None) -> Tensor:  # noqa: A002
+        x, (h,), unbatched = self._prepare(input, (hx,))
+        step = rnn_relu_cell if self.nonlinearity == "relu" else rnn_tanh_cell
+        return _unbatch(step(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh), unbatched)
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step; forward(input, (h, c)=None) -> (h', c')."""
+
+    _gates = 4
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        generator: GeneratorLike = None,
+    ) -> None:
+        super().__init__(input_size, hidden_size, bias, device, dtype, generator=generator)
+
+    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
+        if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise InvalidArgumentError("LSTMCell: hx must be a tuple (h, c)")
+        x, (h, c), unbatched = self._prepare(input, (None, None) if hx is None else tuple(hx))
+        h, c = lstm_cell(x, (h, c), self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        return _unbatch(h, unbatched), _unbatch(c, unbatched)
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step; forward(input, hx=None) -> h'."""
+
+    _gates = 3
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        generator: GeneratorLike = None,
+    ) -> None:
+        super().__init__(input_size, hidden_size, bias, device, dtype, generator=generator)
+
+    def forward(self, input: Any, hx: Any = None) -> Tensor:  # noqa: A002
+        x, (h,), unbatched = self._prepare(input, (hx,))
+        return _unbatch(gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh), unbatched)
