@@ -30,6 +30,7 @@ import numpy as np
 
 import autograd_core.ops as ops
 from autograd_core import Tensor
+from autograd_core.graph import Op, apply
 from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
 
 from . import functional as F
@@ -62,6 +63,80 @@ def _as_tensor(x: Any) -> Tensor:
 
 # ---- one time step (shared by the layers and the cells) ------------------------------------------
 # `gi` is the input projection W_ih x + b_ih (N, G*H), already computed; h (N, H) the previous state.
+# The LSTM and GRU gate arithmetic of one step is one fused op each (forward and vjp together, the
+# vjp written against `xp` so it is differentiable again); `_lstm_step_reference` and
+# `_gru_step_reference` are the same steps composed of primitives, which the tests compare against.
+
+
+def _sigmoid(xp: Any, a: Any) -> Any:
+    """sigmoid(a) = (1 + tanh(a / 2)) / 2: stable, and only needs xp.tanh (arrays and Tensors)."""
+    return 0.5 * (xp.tanh(0.5 * a) + 1.0)
+
+
+class LSTMGates(Op):
+    """Fused LSTM step arithmetic: pre-activations a = gi + gh (N, 4H) in torch's gate order
+    (i, f, g, o) and the cell c (N, H) -> [h', c'] concatenated (N, 2H), with
+    c' = s(a_f) c + s(a_i) tanh(a_g) and h' = s(a_o) tanh(c')."""
+
+    name = "lstm_gates"
+
+    def forward(gi, gh, c):
+        a = gi + gh
+        hidden = c.shape[-1]
+        i = _sigmoid(np, a[..., 0:hidden])
+        f = _sigmoid(np, a[..., hidden : 2 * hidden])
+        g = np.tanh(a[..., 2 * hidden : 3 * hidden])
+        o = _sigmoid(np, a[..., 3 * hidden :])
+        c_next = f * c + i * g
+        return np.concatenate([o * np.tanh(c_next), c_next], axis=-1)
+
+    def vjp(xp, needs, g, out, gi, gh, c):
+        hidden = c.shape[-1]
+        a = gi + gh
+        i = _sigmoid(xp, a[..., 0:hidden])
+        f = _sigmoid(xp, a[..., hidden : 2 * hidden])
+        gg = xp.tanh(a[..., 2 * hidden : 3 * hidden])
+        o = _sigmoid(xp, a[..., 3 * hidden :])
+        tc = xp.tanh(f * c + i * gg)
+        g_h, g_c = g[..., 0:hidden], g[..., hidden:]
+        d_c = g_c + g_h * o * (1.0 - tc * tc)
+        d_a = xp.concatenate(
+            [
+                d_c * gg * i * (1.0 - i),
+                d_c * c * f * (1.0 - f),
+                d_c * i * (1.0 - gg * gg),
+                g_h * tc * o * (1.0 - o),
+            ],
+            axis=-1,
+        )
+        return (d_a if needs[0] else None, d_a if needs[1] else None, d_c * f if needs[2] else None)
+
+
+class GRUGates(Op):
+    """Fused GRU step arithmetic with torch's equations: gi, gh (N, 3H) in gate order (r, z, n) and
+    h (N, H) -> h' = (1 - z) n + z h, r = s(gi_r + gh_r), z = s(gi_z + gh_z), n = tanh(gi_n + r gh_n)."""
+
+    name = "gru_gates"
+
+    def forward(gi, gh, h):
+        hidden = h.shape[-1]
+        r = _sigmoid(np, gi[..., 0:hidden] + gh[..., 0:hidden])
+        z = _sigmoid(np, gi[..., hidden : 2 * hidden] + gh[..., hidden : 2 * hidden])
+        n = np.tanh(gi[..., 2 * hidden :] + r * gh[..., 2 * hidden :])
+        return (1.0 - z) * n + z * h
+
+    def vjp(xp, needs, g, out, gi, gh, h):
+        hidden = h.shape[-1]
+        r = _sigmoid(xp, gi[..., 0:hidden] + gh[..., 0:hidden])
+        z = _sigmoid(xp, gi[..., hidden : 2 * hidden] + gh[..., hidden : 2 * hidden])
+        gh_n = gh[..., 2 * hidden :]
+        n = xp.tanh(gi[..., 2 * hidden :] + r * gh_n)
+        d_n = g * (1.0 - z) * (1.0 - n * n)
+        d_r = d_n * gh_n * r * (1.0 - r)
+        d_z = g * (h - n) * z * (1.0 - z)
+        grad_gi = xp.concatenate([d_r, d_z, d_n], axis=-1) if needs[0] else None
+        grad_gh = xp.concatenate([d_r, d_z, d_n * r], axis=-1) if needs[1] else None
+        return grad_gi, grad_gh, g * z if needs[2] else None
 
 
 def _rnn_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, relu: bool) -> Tensor:
@@ -71,7 +146,22 @@ def _rnn_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, relu: bo
 
 
 def _lstm_step(gi: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> tuple[Tensor, Tensor]:
-    """Gates (i, f, g, o) = split(W_ih x + b_ih + W_hh h + b_hh); c' = f c + i g; h' = o tanh(c')."""
+    """One LSTM step through the fused LSTMGates op -> (h', c')."""
+    hidden = h.shape[-1]
+    both = apply(LSTMGates, (gi, ops.linear(h, w_hh, b_hh), c))
+    return both[..., 0:hidden], both[..., hidden:]
+
+
+def _gru_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+    """One GRU step through the fused GRUGates op -> h'."""
+    return apply(GRUGates, (gi, ops.linear(h, w_hh, b_hh), h))
+
+
+def _lstm_step_reference(
+    gi: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor | None
+) -> tuple[Tensor, Tensor]:
+    """The LSTM step composed of primitives: gates (i, f, g, o) = split(gi + W_hh h + b_hh);
+    c' = f c + i g; h' = o tanh(c')."""
     hidden = h.shape[-1]
     gates = gi + ops.linear(h, w_hh, b_hh)
     i = ops.sigmoid(gates[..., 0:hidden])
@@ -82,9 +172,8 @@ def _lstm_step(gi: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor | No
     return o * ops.tanh(c_next), c_next
 
 
-def _gru_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
-    """torch's GRU: r = s(x_r + h_r), z = s(x_z + h_z), n = tanh(x_n + r * (W_hn h + b_hn)),
-    h' = (1 - z) n + z h, where x_* = W_i* x + b_i* and h_* = W_h* h + b_h*."""
+def _gru_step_reference(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+    """The GRU step composed of primitives (torch's equations)."""
     hidden = h.shape[-1]
     gh = ops.linear(h, w_hh, b_hh)
     r = ops.sigmoid(gi[..., 0:hidden] + gh[..., 0:hidden])
@@ -172,6 +261,10 @@ class RNNBase(Module):
         directions = 2 if self.bidirectional else 1
         gate_size = _GATES[mode] * self.hidden_size
         self._flat_weights_names: list[str] = []
+        #: When True, forward keeps the last layer's (forward-direction) per-step hidden states h_t
+        #: in `step_states`, with retain_grad(), so dL/dh_t can be read after backward.
+        self.retain_step_states = False
+        self.step_states: list[Tensor] = []
         for layer in range(self.num_layers):
             layer_input = self.input_size if layer == 0 else self.hidden_size * directions
             for direction in range(directions):
@@ -277,7 +370,10 @@ class RNNBase(Module):
 
         final_h: list[Tensor] = []
         final_c: list[Tensor] = []
-        layer_input = x
+        # Each layer's input as a list of per-step (N, features) tensors: slicing a stacked
+        # sequence per step would make every step's gradient a full (L, N, features) scatter.
+        layer_input = [x[t] for t in range(steps)]
+        step_states: list[Tensor] = []
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(directions):
@@ -285,11 +381,10 @@ class RNNBase(Module):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
                 h = zeros if h0 is None else h0[index]
                 c = (zeros if c0 is None else c0[index]) if lstm else None
-                projected = ops.linear(layer_input, w_ih, b_ih)  # (L, N, G*H), all steps at once
                 order = range(steps - 1, -1, -1) if direction == 1 else range(steps)
                 per_step: list[Tensor] = [None] * steps  # type: ignore[list-item]
                 for t in order:
-                    gi = projected[t]
+                    gi = ops.linear(layer_input[t], w_ih, b_ih)
                     if lstm:
                         h, c = _lstm_step(gi, h, c, w_hh, b_hh)
                     elif self.mode == "GRU":
@@ -297,23 +392,31 @@ class RNNBase(Module):
                     else:
                         h = _rnn_step(gi, h, w_hh, b_hh, relu=self.mode == "RNN_RELU")
                     per_step[t] = h
-                outputs.append(ops.stack(per_step, axis=0))
+                outputs.append(per_step)
                 final_h.append(h)
                 if lstm:
                     final_c.append(c)
-            layer_input = outputs[0] if directions == 1 else ops.concatenate(outputs, axis=-1)
+            if self.retain_step_states and layer == self.num_layers - 1:
+                step_states = outputs[0]
+            if directions == 1:
+                layer_input = outputs[0]
+            else:
+                layer_input = [ops.concatenate([fwd, bwd], axis=-1) for fwd, bwd in zip(*outputs)]
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
-                layer_input = F.dropout(layer_input, self.dropout, training=True)
+                layer_input = [F.dropout(step, self.dropout, training=True) for step in layer_input]
 
-        output = layer_input
+        if self.retain_step_states:
+            for state in step_states:
+                if state.requires_grad:
+                    state.retain_grad()
+            self.step_states = step_states
+        output = ops.stack(layer_input, axis=1 if self.batch_first and not unbatched else 0)
         h_n = ops.stack(final_h, axis=0)
         c_n = ops.stack(final_c, axis=0) if lstm else None
         if unbatched:
             output = ops.reshape(output, (steps, output.shape[-1]))
             h_n = ops.reshape(h_n, (h_n.shape[0], self.hidden_size))
             c_n = None if c_n is None else ops.reshape(c_n, (c_n.shape[0], self.hidden_size))
-        elif self.batch_first:
-            output = ops.swapaxes(output, 0, 1)
         return (output, (h_n, c_n)) if lstm else (output, h_n)
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Any]:  # noqa: A002
