@@ -19,6 +19,8 @@ from typing import Any, NoReturn, Sequence
 
 import numpy as np
 
+from .cli_sequences import SEQUENCE_DATASETS, SEQUENCE_MODELS, run_train_sequence  # seq12
+
 PROG = "autograd-core"
 DATASETS = ("spirals", "moons", "circles", "xor", "digits")
 ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GELU",
@@ -100,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train an MLP (built from nn) on a toy dataset; writes model.npz, metrics.csv, "
                     "graph.svg (graph.dot without Graphviz) and, with matplotlib, loss.png and "
                     "decision_boundary.png to --out.")
-    train.add_argument("--dataset", choices=DATASETS, default="spirals", help="default: spirals")
+    train.add_argument("--dataset", choices=DATASETS + SEQUENCE_DATASETS, default="spirals",
+                       help="default: spirals (adding, sine, addition: with a sequence --model)")
     train.add_argument("--samples", type=_positive_int, default=600,
                        help="samples to generate for the 2-D datasets (default: 600)")
     train.add_argument("--hidden", type=_hidden_sizes, default=(64, 64), metavar="W1,W2,...",
@@ -116,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seeds data, split, init and shuffling (default: 0)")
     train.add_argument("--out", type=Path, default=None, help="output directory (default: runs/<timestamp>/)")
     train.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="default: float32")
+    # seq12: sequence models (autograd_core/cli_sequences.py)
+    train.add_argument("--model", choices=("mlp",) + SEQUENCE_MODELS, default="mlp", help="default: mlp")
+    train.add_argument("--steps", type=_positive_int, default=None, help="sequence models: training steps")
+    train.add_argument("--seq-len", type=_positive_int, default=None, help="sequence models: sequence length")
+    train.add_argument("--layers", type=_positive_int, default=1, help="sequence models: layers (default: 1)")
+    train.add_argument("--clip", type=_positive_float, default=None,
+                       help="sequence models: clip the gradient norm to this")
 
     grad = commands.add_parser(
         "grad", help="value, gradient (and Hessian) of an expression at a point",
@@ -266,6 +276,10 @@ def run_train(args: argparse.Namespace) -> None:
         import optim  # noqa: F401 (checked here so a missing package is one clear error)
     except ImportError as exc:
         raise CommandError(f"training needs the nn and optim packages of autograd-core: {exc}") from None
+    if getattr(args, "model", "mlp") != "mlp":  # seq12: sequence models
+        return run_train_sequence(args)
+    if args.dataset in SEQUENCE_DATASETS:
+        raise UsageError(f"--dataset {args.dataset} needs a sequence --model ({', '.join(SEQUENCE_MODELS)})")
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
     previous_dtype = ag.get_default_dtype()
     ag.set_default_dtype(args.dtype)
