@@ -37,7 +37,7 @@ def adding(steps: int = 700, length: int = 50, hidden: int = 16, lr: float = 0.0
     return results
 
 
-def addition(steps: int = 400, d_model: int = 64, lr: float = 0.003, batch: int = 128) -> dict:
+def addition(steps: int = 600, d_model: int = 64, lr: float = 0.003, batch: int = 128) -> dict:
     data = load_sequence_data("addition", 6480, 0, seed=0)
     held_out = data.val_strings
     model = build_sequence_model("transformer", len(ADDITION_VOCABULARY), len(ADDITION_VOCABULARY),

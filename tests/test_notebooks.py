@@ -19,7 +19,7 @@ nbclient = pytest.importorskip("nbclient")
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9]*.ipynb"))
 EXPECTED = ["01_expressions.ipynb", "02_mlp_from_primitives.ipynb", "03_visualizing_graphs.ipynb",
-            "04_training_dynamics.ipynb"]
+            "04_training_dynamics.ipynb", "05_sequences.ipynb"]
 # Notebooks that display graph diagrams inline: rendering them needs Graphviz's `dot` program.
 NEEDS_DOT = {"01_expressions.ipynb", "03_visualizing_graphs.ipynb"}
 CELL_TIMEOUT = 60
