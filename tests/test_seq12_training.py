@@ -3,6 +3,8 @@
 - Vanishing gradients through time: at initialisation on the adding problem (length 50), the
   gradient reaching the first step, ||dL/dh_0|| / ||dL/dh_49||, is ~1e-10 for a tanh RNN and
   ~1e-3 or more for an LSTM of the same width.
+- Trained on that problem for 400 steps, the LSTM reaches a test MSE below 0.05 and the RNN
+  stays near 0.167, the MSE of predicting the mean.
 - The tiny causal transformer (a decoder-only LM: an encoder stack under a causal mask) learns
   held-out 2-digit sums far above chance in a short run.
 The full-length runs (LSTM vs RNN on the adding problem after 700 steps; the transformer reaching
@@ -41,6 +43,21 @@ def test_gradient_through_time_vanishes_for_rnn_not_for_lstm(float32_default):
     assert ratios["rnn"] < 1e-7, ratios
     assert ratios["lstm"] > 1e4 * ratios["rnn"], (
         f"||dL/dh_0|| / ||dL/dh_49||: RNN {ratios['rnn']:.1e}, LSTM {ratios['lstm']:.1e}")
+
+
+def test_lstm_solves_the_adding_problem_where_the_rnn_does_not(float32_default):
+    """Length 50, the same width (16), data, Adam (lr 0.05, gradient norm clipped to 1) and 400 steps.
+    Predicting the mean gives MSE ~0.167. Measured: LSTM 0.0082, RNN ~0.165."""
+    data = load_sequence_data("adding", 5000, 50, seed=0)
+    mse = {}
+    for kind in ("lstm", "rnn"):
+        model = build_sequence_model(kind, 2, 1, hidden=16, generator=0)
+        history = train_sequence_model(model, data, steps=400, lr=0.05, batch_size=32, clip=1.0, seed=0,
+                                       eval_every=400)
+        mse[kind] = history[-1]["val_metric"]
+    message = f"test MSE after 400 steps: LSTM {mse['lstm']:.4f}, RNN {mse['rnn']:.4f}"
+    assert mse["lstm"] < 0.05, message
+    assert mse["rnn"] > 0.1, message
 
 
 def test_gradient_through_time_is_the_total_derivative(float32_default):
