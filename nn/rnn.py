@@ -139,6 +139,76 @@ class GRUGates(Op):
         return grad_gi, grad_gh, g * z if needs[2] else None
 
 
+class LSTMSequence(Op):
+    """A whole LSTM layer direction as one node: projected inputs P (L, N, 4H) (W_ih x_t + b_ih +
+    b_hh for every step, gate order i, f, g, o), h_0 and c_0 (N, H) and W_hh (4H, H) ->
+    [h_t, c_t] for t = 1..L as (L, N, 2H). The vjp is backpropagation through time written against
+    `xp`, so the layer is differentiable again; it equals the step-by-step composition (tested)."""
+
+    name = "lstm_sequence"
+    save_output = True
+
+    def forward(projected, h0, c0, w_hh):
+        steps, hidden = projected.shape[0], h0.shape[-1]
+        out = np.empty(projected.shape[:2] + (2 * hidden,), dtype=np.result_type(projected, h0, w_hh))
+        h, c = h0, c0
+        w_t = w_hh.T
+        for t in range(steps):
+            a = projected[t] + h @ w_t
+            i = _sigmoid(np, a[:, 0:hidden])
+            f = _sigmoid(np, a[:, hidden : 2 * hidden])
+            g = np.tanh(a[:, 2 * hidden : 3 * hidden])
+            o = _sigmoid(np, a[:, 3 * hidden :])
+            c = f * c + i * g
+            h = o * np.tanh(c)
+            out[t, :, :hidden] = h
+            out[t, :, hidden:] = c
+        return out
+
+    def vjp(xp, needs, g, out, projected, h0, c0, w_hh):
+        steps, hidden = projected.shape[0], h0.shape[-1]
+        dh_next = dc_next = None
+        d_steps = [None] * steps
+        for t in range(steps - 1, -1, -1):
+            h_prev = h0 if t == 0 else out[t - 1, :, 0:hidden]
+            c_prev = c0 if t == 0 else out[t - 1, :, hidden:]
+            a = projected[t] + xp.matmul(h_prev, xp.swapaxes(w_hh, 0, 1))
+            i = _sigmoid(xp, a[:, 0:hidden])
+            f = _sigmoid(xp, a[:, hidden : 2 * hidden])
+            gg = xp.tanh(a[:, 2 * hidden : 3 * hidden])
+            o = _sigmoid(xp, a[:, 3 * hidden :])
+            tc = xp.tanh(out[t, :, hidden:])
+            g_h = g[t, :, 0:hidden] if dh_next is None else g[t, :, 0:hidden] + dh_next
+            g_c = g[t, :, hidden:] if dc_next is None else g[t, :, hidden:] + dc_next
+            d_c = g_c + g_h * o * (1.0 - tc * tc)
+            d_a = xp.concatenate(
+                [
+                    d_c * gg * i * (1.0 - i),
+                    d_c * c_prev * f * (1.0 - f),
+                    d_c * i * (1.0 - gg * gg),
+                    g_h * tc * o * (1.0 - o),
+                ],
+                axis=-1,
+            )
+            d_steps[t] = d_a
+            dc_next = d_c * f
+            dh_next = xp.matmul(d_a, w_hh)
+        d_projected = xp.stack(d_steps, axis=0)
+        d_w_hh = None
+        if needs[3]:
+            previous = xp.concatenate(
+                [xp.reshape(h0, (1,) + tuple(h0.shape)), out[0 : steps - 1, :, 0:hidden]], axis=0
+            )
+            rows = xp.reshape(d_projected, (-1, 4 * hidden))
+            d_w_hh = xp.matmul(xp.swapaxes(rows, 0, 1), xp.reshape(previous, (-1, hidden)))
+        return (
+            d_projected if needs[0] else None,
+            dh_next if needs[1] else None,
+            dc_next if needs[2] else None,
+            d_w_hh,
+        )
+
+
 def _rnn_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, relu: bool) -> Tensor:
     """h' = act(W_ih x + b_ih + W_hh h + b_hh) with act tanh or relu."""
     pre = gi + ops.linear(h, w_hh, b_hh)
@@ -341,6 +411,34 @@ class RNNBase(Module):
             )
         return state
 
+    def _lstm_whole_sequence(self, x: Tensor, h0: Any, c0: Any, zeros: Any) -> tuple[Tensor, Tensor, Tensor]:
+        """The LSTM on a seq-first (L, N, H_in) input with one LSTMSequence node per layer and
+        direction (the input projection of all steps is one linear); -> (output, h_n, c_n)."""
+        directions = 2 if self.bidirectional else 1
+        hidden = self.hidden_size
+        final_h, final_c = [], []
+        layer_input = x
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                index = layer * directions + direction
+                w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
+                h = zeros if h0 is None else h0[index]
+                c = zeros if c0 is None else c0[index]
+                source = layer_input if direction == 0 else layer_input[::-1]
+                projected = ops.linear(source, w_ih, b_ih)
+                if b_hh is not None:
+                    projected = projected + b_hh
+                both = apply(LSTMSequence, (projected, h, c, w_hh))
+                sequence = both[:, :, 0:hidden]
+                outputs.append(sequence if direction == 0 else sequence[::-1])
+                final_h.append(both[-1, :, 0:hidden])
+                final_c.append(both[-1, :, hidden:])
+            layer_input = outputs[0] if directions == 1 else ops.concatenate(outputs, axis=-1)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, training=True)
+        return layer_input, ops.stack(final_h, axis=0), ops.stack(final_c, axis=0)
+
     # ---- the unrolled forward -------------------------------------------------------------------
     def _forward(self, input: Any, hx: Any) -> tuple[Tensor, Any]:  # noqa: A002
         """Returns (output, h_n) or, for LSTM, (output, (h_n, c_n)); shapes as torch."""
@@ -368,6 +466,15 @@ class RNNBase(Module):
                 c0 = None if c0 is None else ops.reshape(c0, (c0.shape[0], 1, c0.shape[1]))
         zeros = Tensor(np.zeros((batch, self.hidden_size), dtype=x.dtype)) if hx is None else None
 
+        if lstm and not self.retain_step_states:
+            output, h_n, c_n = self._lstm_whole_sequence(x, h0, c0, zeros)
+            if unbatched:
+                output = ops.reshape(output, (steps, output.shape[-1]))
+                h_n = ops.reshape(h_n, (h_n.shape[0], self.hidden_size))
+                c_n = ops.reshape(c_n, (c_n.shape[0], self.hidden_size))
+            elif self.batch_first:
+                output = ops.swapaxes(output, 0, 1)
+            return output, (h_n, c_n)
         final_h: list[Tensor] = []
         final_c: list[Tensor] = []
         # Each layer's input as a list of per-step (N, features) tensors: slicing a stacked

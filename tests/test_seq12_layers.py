@@ -704,3 +704,38 @@ def test_fused_step_equals_primitive_composition(kind):
 
     for a, b in zip(run(True), run(False)):
         np.testing.assert_allclose(a, b, atol=1e-12, rtol=1e-10)
+
+
+def test_lstm_sequence_op_equals_the_step_by_step_path():
+    """nn.LSTM runs each layer direction as one LSTMSequence node; with retain_step_states it runs
+    step by step (fused LSTMGates per step). Outputs and every gradient agree."""
+    rng = np.random.default_rng(17)
+    lstm = nn.LSTM(3, 4, 2, bidirectional=True, dtype=np.float64)
+    x = rng.standard_normal((5, 2, 3))
+    state = (rng.standard_normal((4, 2, 4)), rng.standard_normal((4, 2, 4)))
+    results = []
+    for per_step in (False, True):
+        lstm.retain_step_states = per_step
+        lstm.zero_grad()
+        inputs = [ag.tensor(a, requires_grad=True) for a in (x, *state)]
+        out, (h, c) = lstm(inputs[0], (inputs[1], inputs[2]))
+        (out.sum() + (h * h).sum() + (c * 0.5).sum()).backward()
+        results.append([out.data, h.data, c.data] + [t.grad.data for t in inputs]
+                       + [p.grad.data for p in lstm.parameters()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+def test_lstm_layer_gradcheck_and_gradgradcheck():
+    rng = np.random.default_rng(18)
+    lstm = nn.LSTM(2, 2, bidirectional=True, dtype=np.float64)
+    names = [n for n, _ in lstm.named_parameters()]
+
+    def f(x, h0, c0, *values):
+        out, (h, c) = functional_call(lstm, dict(zip(names, values)), (x, (h0, c0)))
+        return ops.concatenate([ops.reshape(out, (-1,)), ops.reshape(h, (-1,)), ops.reshape(c, (-1,))])
+
+    inputs = [rng.standard_normal((3, 1, 2)), rng.standard_normal((2, 1, 2)), rng.standard_normal((2, 1, 2))]
+    inputs += [p.data.copy() for p in lstm.parameters()]
+    assert ag.gradcheck(f, inputs)
+    assert ag.gradgradcheck(f, inputs[:3] + [p.data.copy() for p in lstm.parameters()])
