@@ -327,7 +327,7 @@ class MultiheadAttention(Module):
                 f"{owner}: key and value must have the same (S, N) as each other and N as query; "
                 f"got query {q_in.shape}, key {k_in.shape}, value {v_in.shape} (seq-first)"
             )
-        (w_q, w_k, w_v), (b_q, b_k, b_v) = self._projections()
+        self_attention = query is key and key is value and self._qkv_same_embed_dim
         heads, head_dim = self.num_heads, self.head_dim
 
         def split_heads(x: Tensor, steps: int) -> Tensor:
@@ -335,9 +335,16 @@ class MultiheadAttention(Module):
             x = ops.reshape(x, (steps, batch, heads, head_dim))
             return ops.swapaxes(ops.swapaxes(x, 0, 1), 1, 2)
 
-        q = split_heads(ops.linear(q_in, w_q, b_q), length)
-        k = split_heads(ops.linear(k_in, w_k, b_k), source)
-        v = split_heads(ops.linear(v_in, w_v, b_v), source)
+        if self_attention:  # one (3E, E) projection for q, k and v, then split (torch's packed path)
+            packed = ops.linear(q_in, self.in_proj_weight, self.in_proj_bias)
+            q = split_heads(packed[..., 0:e], length)
+            k = split_heads(packed[..., e : 2 * e], source)
+            v = split_heads(packed[..., 2 * e :], source)
+        else:
+            (w_q, w_k, w_v), (b_q, b_k, b_v) = self._projections()
+            q = split_heads(ops.linear(q_in, w_q, b_q), length)
+            k = split_heads(ops.linear(k_in, w_k, b_k), source)
+            v = split_heads(ops.linear(v_in, w_v, b_v), source)
         additive = self._additive_mask(attn_mask, key_padding_mask, batch, length, source, q.dtype)
         dropout_p = self.dropout if self.training else 0.0
         out, weights = _attention(q, k, v, additive, dropout_p, 1.0 / math.sqrt(head_dim), self.generator)
