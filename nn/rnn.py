@@ -167,40 +167,41 @@ class LSTMSequence(Op):
 
     def vjp(xp, needs, g, out, projected, h0, c0, w_hh):
         steps, hidden = projected.shape[0], h0.shape[-1]
+        first = (1,) + tuple(h0.shape)
+        # Every step's gates at once, from the saved states: only the recursion below is sequential.
+        h_prev = xp.concatenate([xp.reshape(h0, first), out[0 : steps - 1, :, 0:hidden]], axis=0)
+        c_prev = xp.concatenate([xp.reshape(c0, first), out[0 : steps - 1, :, hidden:]], axis=0)
+        a = projected + xp.matmul(h_prev, xp.swapaxes(w_hh, 0, 1))
+        i = _sigmoid(xp, a[..., 0:hidden])
+        f = _sigmoid(xp, a[..., hidden : 2 * hidden])
+        gg = xp.tanh(a[..., 2 * hidden : 3 * hidden])
+        o = _sigmoid(xp, a[..., 3 * hidden :])
+        tc = xp.tanh(out[..., hidden:])
+        c_from_h = o * (1.0 - tc * tc)  # dc/dh through h = o tanh(c)
+        coefficients = (gg * i * (1.0 - i), c_prev * f * (1.0 - f), i * (1.0 - gg * gg), tc * o * (1.0 - o))
         dh_next = dc_next = None
         d_steps = [None] * steps
         for t in range(steps - 1, -1, -1):
-            h_prev = h0 if t == 0 else out[t - 1, :, 0:hidden]
-            c_prev = c0 if t == 0 else out[t - 1, :, hidden:]
-            a = projected[t] + xp.matmul(h_prev, xp.swapaxes(w_hh, 0, 1))
-            i = _sigmoid(xp, a[:, 0:hidden])
-            f = _sigmoid(xp, a[:, hidden : 2 * hidden])
-            gg = xp.tanh(a[:, 2 * hidden : 3 * hidden])
-            o = _sigmoid(xp, a[:, 3 * hidden :])
-            tc = xp.tanh(out[t, :, hidden:])
             g_h = g[t, :, 0:hidden] if dh_next is None else g[t, :, 0:hidden] + dh_next
             g_c = g[t, :, hidden:] if dc_next is None else g[t, :, hidden:] + dc_next
-            d_c = g_c + g_h * o * (1.0 - tc * tc)
+            d_c = g_c + g_h * c_from_h[t]
             d_a = xp.concatenate(
                 [
-                    d_c * gg * i * (1.0 - i),
-                    d_c * c_prev * f * (1.0 - f),
-                    d_c * i * (1.0 - gg * gg),
-                    g_h * tc * o * (1.0 - o),
+                    d_c * coefficients[0][t],
+                    d_c * coefficients[1][t],
+                    d_c * coefficients[2][t],
+                    g_h * coefficients[3][t],
                 ],
                 axis=-1,
             )
             d_steps[t] = d_a
-            dc_next = d_c * f
+            dc_next = d_c * f[t]
             dh_next = xp.matmul(d_a, w_hh)
         d_projected = xp.stack(d_steps, axis=0)
         d_w_hh = None
         if needs[3]:
-            previous = xp.concatenate(
-                [xp.reshape(h0, (1,) + tuple(h0.shape)), out[0 : steps - 1, :, 0:hidden]], axis=0
-            )
             rows = xp.reshape(d_projected, (-1, 4 * hidden))
-            d_w_hh = xp.matmul(xp.swapaxes(rows, 0, 1), xp.reshape(previous, (-1, hidden)))
+            d_w_hh = xp.matmul(xp.swapaxes(rows, 0, 1), xp.reshape(h_prev, (-1, hidden)))
         return (
             d_projected if needs[0] else None,
             dh_next if needs[1] else None,
