@@ -20,6 +20,8 @@ from typing import Any, NoReturn, Sequence
 
 import numpy as np
 
+from .cli_sequences import SEQUENCE_DATASETS, SEQUENCE_MODELS, run_train_sequence  # seq12
+
 PROG = "autograd-core"
 DATASETS = ("spirals", "moons", "circles", "xor", "digits")
 ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GELU",
@@ -109,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "vanish or explode. --init-from starts from a saved model (fine-tuning; tensors whose "
                     "shapes differ, e.g. a head for another number of classes, start fresh) and --freeze "
                     "keeps some of its layers fixed.")
-    train.add_argument("--dataset", choices=DATASETS, default="spirals", help="default: spirals")
+    train.add_argument("--dataset", choices=DATASETS + SEQUENCE_DATASETS, default="spirals",
+                       help="default: spirals (adding, sine, addition: with a sequence --model)")
     train.add_argument("--samples", type=_positive_int, default=600,
                        help="samples to generate for the 2-D datasets (default: 600)")
     train.add_argument("--hidden", type=_hidden_sizes, default=None, metavar="W1,W2,...",
@@ -134,6 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--player", action="store_true",
                        help="also write backward.html: one training step's backward, step by step")
     _add_transfer_arguments(train)
+    # seq12: sequence models (autograd_core/cli_sequences.py)
+    train.add_argument("--model", choices=("mlp",) + SEQUENCE_MODELS, default="mlp", help="default: mlp")
+    train.add_argument("--steps", type=_positive_int, default=None, help="sequence models: training steps")
+    train.add_argument("--seq-len", type=_positive_int, default=None, help="sequence models: sequence length")
+    train.add_argument("--layers", type=_positive_int, default=1, help="sequence models: layers (default: 1)")
+    train.add_argument("--clip", type=_positive_float, default=None,
+                       help="sequence models: clip the gradient norm to this")
 
     grad = commands.add_parser(
         "grad", help="value, gradient (and Hessian) of an expression at a point",
@@ -319,6 +329,10 @@ def run_train(args: argparse.Namespace) -> None:
         import optim  # noqa: F401 (checked here so a missing package is one clear error)
     except ImportError as exc:
         raise CommandError(f"training needs the nn and optim packages of autograd-core: {exc}") from None
+    if getattr(args, "model", "mlp") != "mlp":  # seq12: sequence models
+        return run_train_sequence(args)
+    if args.dataset in SEQUENCE_DATASETS:
+        raise UsageError(f"--dataset {args.dataset} needs a sequence --model ({', '.join(SEQUENCE_MODELS)})")
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
     initial_state = _read_initial_state(args)
     previous_dtype = ag.get_default_dtype()

@@ -34,6 +34,11 @@ from .layers import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, Ad
                      MaxPool1d, Unflatten, Upsample)
 from .losses import CosineEmbeddingLoss, KLDivLoss, MarginRankingLoss, PoissonNLLLoss
 
+# ---- seq12: recurrent layers, attention and the transformer encoder ----------------------------------
+from .attention import MultiheadAttention
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .transformer import TransformerEncoder, TransformerEncoderLayer
+
 __all__ = [
     "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv2d", "CrossEntropyLoss",
     "Dropout", "Embedding", "Flatten", "GELU", "HuberLoss", "Identity", "IncompatibleKeys", "L1Loss",
@@ -48,6 +53,9 @@ __all__ += [  # nn10
     "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "InstanceNorm1d", "InstanceNorm2d", "KLDivLoss",
     "LogSigmoid", "MarginRankingLoss", "MaxPool1d", "Mish", "PReLU", "PoissonNLLLoss", "ReLU6", "SELU",
     "SiLU", "Softmin", "Softshrink", "Softsign", "Tanhshrink", "Threshold", "Unflatten", "Upsample",
+    # seq12
+    "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention", "TransformerEncoderLayer",
+    "TransformerEncoder",
 ]
 
 _LAZY_SUBMODULES = ("data", "datasets", "reference")

@@ -188,3 +188,136 @@ def _check_sample_count(name: str, n_samples: Any) -> None:
 def _check_noise(name: str, noise: Any) -> None:
     if not isinstance(noise, numbers.Real) or not noise >= 0:
         raise InvalidArgumentError(f"{name}: invalid noise {noise!r} (must be >= 0)")
+
+
+# ---- seq12: sequence datasets (sine_sequences, adding_problem, addition_strings) ---------------------
+
+def _check_length(name: str, length: Any, minimum: int = 2) -> None:
+    if isinstance(length, bool) or not isinstance(length, numbers.Integral) or length < minimum:
+        raise InvalidArgumentError(f"{name}: invalid length {length!r} (must be an integer >= {minimum})")
+
+
+def sine_sequences(n_samples: int = 200, length: int = 50, noise: float = 0.05,
+                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Next-value regression on noisy sine waves: X (n, length, 1) and y (n, length, 1) float64,
+    batch first, where y[:, t] is the clean wave at step t + 1 and X[:, t] the noisy wave at step t.
+
+    Each wave has its own frequency (0.05..0.25 cycles per step), phase and amplitude (0.5..1.0);
+    the noise (std `noise`) is on the inputs only, so the targets are clean next values."""
+    _check_sample_count("sine_sequences", n_samples)
+    _check_length("sine_sequences", length)
+    _check_noise("sine_sequences", noise)
+    rng = np.random.default_rng(seed)
+    frequency = rng.uniform(0.05, 0.25, size=(n_samples, 1))
+    phase = rng.uniform(0.0, 2 * math.pi, size=(n_samples, 1))
+    amplitude = rng.uniform(0.5, 1.0, size=(n_samples, 1))
+    steps = np.arange(length + 1)[None, :]
+    wave = amplitude * np.sin(2 * math.pi * frequency * steps + phase)
+    X = wave[:, :-1] + rng.normal(scale=noise, size=(n_samples, length))
+    return X[..., None], wave[:, 1:, None]
+
+
+def adding_problem(n: int = 1000, length: int = 50, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The adding problem (Hochreiter & Schmidhuber 1997; Le et al. 2015): X (n, length, 2) float64,
+    batch first, channel 0 uniform in [0, 1], channel 1 a marker that is 1 at exactly two steps (one
+    in the first half, one in the second half); y (n, 1) the sum of the two marked values.
+
+    Predicting the mean (1.0) gives MSE 1/6 ~ 0.167; solving it needs memory across ~length/2 steps,
+    which a tanh RNN's vanishing gradients make hard and an LSTM's cell state makes easy."""
+    _check_sample_count("adding_problem", n)
+    _check_length("adding_problem", length)
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0.0, 1.0, size=(n, length))
+    half = length // 2
+    first = rng.integers(0, half, size=n)
+    second = rng.integers(half, length, size=n)
+    markers = np.zeros((n, length))
+    rows = np.arange(n)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    y = (values[rows, first] + values[rows, second])[:, None]
+    return np.stack([values, markers], axis=-1), y
+
+
+class CharVocabulary:
+    """A character vocabulary with a padding and an end-of-sequence token.
+
+    Index 0 is `pad`, 1 is `eos`, then `chars` in order. encode/decode map str <-> int64 ids;
+    encode_batch pads a list of strings (each followed by eos) into an (n, length) array."""
+
+    def __init__(self, chars: str, pad: str = "_", eos: str = "$") -> None:
+        if len(set(chars)) != len(chars) or pad in chars or eos in chars or pad == eos:
+            raise InvalidArgumentError(f"CharVocabulary: characters must be distinct and exclude pad/eos, "
+                                       f"got {chars!r} with pad {pad!r} and eos {eos!r}")
+        self.pad, self.eos = pad, eos
+        self.itos = [pad, eos] + list(chars)
+        self.stoi = {c: i for i, c in enumerate(self.itos)}
+        self.pad_index, self.eos_index = 0, 1
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def encode(self, text: str) -> np.ndarray:
+        """int64 ids of each character of text; an unknown character raises InvalidArgumentError."""
+        try:
+            return np.array([self.stoi[c] for c in text], dtype=np.int64)
+        except KeyError as exc:
+            raise InvalidArgumentError(f"CharVocabulary.encode: character {exc.args[0]!r} of {text!r} is not "
+                                       f"in the vocabulary {''.join(self.itos)!r}") from None
+
+    def encode_batch(self, texts: list[str], length: int | None = None) -> np.ndarray:
+        """(n, length) int64: each text then eos, right-padded with pad (length: the longest + 1)."""
+        needed = max(len(t) for t in texts) + 1
+        length = needed if length is None else length
+        if length < needed:
+            raise InvalidArgumentError(f"CharVocabulary.encode_batch: length {length} < longest text + eos "
+                                       f"({needed})")
+        out = np.full((len(texts), length), self.pad_index, dtype=np.int64)
+        for row, text in enumerate(texts):
+            out[row, :len(text)] = self.encode(text)
+            out[row, len(text)] = self.eos_index
+        return out
+
+    def decode(self, ids: Any) -> str:
+        """Characters of ids up to the first eos, skipping pad."""
+        chars = []
+        for i in np.asarray(ids).reshape(-1):
+            if int(i) == self.eos_index:
+                break
+            if int(i) != self.pad_index:
+                chars.append(self.itos[int(i)])
+        return "".join(chars)
+
+
+ADDITION_VOCABULARY = CharVocabulary("0123456789+=")
+
+
+def addition_strings(n_samples: int = 1000, digits: int = 2, split: str = "train",
+                     test_fraction: float = 0.2, seed: int = 0) -> list[str]:
+    """Sums written out as characters, e.g. "37+85=122", for character-level language modelling.
+
+    Operands are every pair (a, b) with `digits`-digit a and b (10..99 for 2 digits); the pairs are
+    shuffled once with `seed` and cut into a held-out "test" part (the first test_fraction) and a
+    "train" part, so the two never share a sum. n_samples strings are drawn from the chosen part
+    (without replacement while it lasts). Encode with ADDITION_VOCABULARY."""
+    _check_sample_count("addition_strings", n_samples)
+    if isinstance(digits, bool) or not isinstance(digits, numbers.Integral) or not 1 <= digits <= 4:
+        raise InvalidArgumentError(f"addition_strings: digits must be an integer in 1..4, got {digits!r}")
+    if split not in ("train", "test"):
+        raise InvalidArgumentError(f"addition_strings: split must be 'train' or 'test', got {split!r}")
+    if not 0.0 < test_fraction < 1.0:
+        raise InvalidArgumentError(f"addition_strings: test_fraction must be in (0, 1), "
+                                   f"got {test_fraction!r}")
+    low, high = (0 if digits == 1 else 10 ** (digits - 1)), 10 ** digits
+    operands = np.arange(low, high)
+    pairs = np.stack(np.meshgrid(operands, operands, indexing="ij"), axis=-1).reshape(-1, 2)
+    pairs = pairs[np.random.default_rng(seed).permutation(len(pairs))]
+    cut = max(1, int(round(test_fraction * len(pairs))))
+    part = pairs[:cut] if split == "test" else pairs[cut:]
+    rng = np.random.default_rng(seed + (1 if split == "train" else 2))
+    chosen = rng.permutation(len(part))[:n_samples] if n_samples <= len(part) \
+        else rng.integers(0, len(part), size=n_samples)
+    return [f"{a}+{b}={a + b}" for a, b in part[chosen]]
+
+
+__all__ += ["sine_sequences", "adding_problem", "addition_strings", "CharVocabulary", "ADDITION_VOCABULARY"]

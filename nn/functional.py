@@ -739,7 +739,6 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_avera
 
 
 
-# =====================================================================================================
 # ---- nn10: more activations, F.pad, conv1d / transposed convolutions, 1-D and adaptive pooling,
 # ---- interpolate, distances, more losses, group and instance norm (issue 10) -----------------------
 # Everything here is composed from engine ops whose vjps are themselves differentiable (where,
@@ -1586,3 +1585,9 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
     if bias is not None:
         out = out + ops.reshape(bias, broadcast)
     return out
+
+
+# ---- seq12: attention (defined in nn/attention.py) --------------------------------------------------
+from .attention import scaled_dot_product_attention  # noqa: E402,F401
+
+__all__.append("scaled_dot_product_attention")

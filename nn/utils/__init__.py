@@ -13,8 +13,8 @@ from autograd_core import Tensor, no_grad
 from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError
 from autograd_core.tape import replayable
 
-from .module import Module
-from .monitor import TrainingMonitor
+from ..module import Module
+from ..monitor import TrainingMonitor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters",
            "functional_call", "TrainingMonitor"]
@@ -132,3 +132,7 @@ def functional_call(module: Module, parameters_and_buffers: Mapping[str, Any], a
         args = (args,)
     with _substituted(module, parameters_and_buffers):
         return module(*args, **(kwargs or {}))
+
+
+# ---- seq12: nn.utils.rnn (pad_sequence) ----------------------------------------------------------
+from . import rnn  # noqa: E402,F401  (torch.nn.utils.rnn; imported last so the helpers above load first)
