@@ -271,7 +271,7 @@ def run_train_sequence(args: argparse.Namespace) -> None:
     length = args.seq_len or length
     steps = args.steps or steps
     lr = args.lr if args.lr is not None else lr
-    hidden = args.hidden[0] if tuple(args.hidden) != MLP_DEFAULT_HIDDEN else hidden
+    hidden = args.hidden[0] if args.hidden and tuple(args.hidden) != MLP_DEFAULT_HIDDEN else hidden
     previous = ag.get_default_dtype()
     ag.set_default_dtype(args.dtype)
     try:
