@@ -201,7 +201,8 @@ class GradScaler:
         if growth_factor <= 1.0:
             raise InvalidArgumentError(f"GradScaler: growth_factor should be > 1, got {growth_factor}")
         if not 0.0 < backoff_factor < 1.0:
-            raise InvalidArgumentError(f"GradScaler: backoff_factor should be in (0, 1), got {backoff_factor}")
+            raise InvalidArgumentError(f"GradScaler: backoff_factor should be in (0, 1), got "
+                                       f"{backoff_factor}")
         if not isinstance(growth_interval, int) or growth_interval <= 0:
             raise InvalidArgumentError(f"GradScaler: growth_interval should be a positive int, got "
                                        f"{growth_interval!r}")

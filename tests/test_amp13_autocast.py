@@ -86,8 +86,8 @@ def test_low_precision_matmul_is_float32_product_rounded_once():
     ab, bb = a.astype(BF16), b.astype(BF16)
     out = ag.tensor(ab) @ ag.tensor(bb)
     assert out.dtype == BF16
-    np.testing.assert_array_equal(out.data.astype(np.float32),
-                                  (ab.astype(np.float32) @ bb.astype(np.float32)).astype(BF16).astype(np.float32))
+    expected = (ab.astype(np.float32) @ bb.astype(np.float32)).astype(BF16)
+    np.testing.assert_array_equal(out.data.astype(np.float32), expected.astype(np.float32))
 
 
 def test_nesting_enabled_false_and_decorator():
