@@ -49,6 +49,8 @@ from . import viz
 from .explain import explain
 from . import autograd
 from . import onnx
+from . import amp
+from .amp import GradScaler, autocast, finfo
 from .device import (accelerator, backends, cuda, device, get_default_device,
                      set_default_device)
 

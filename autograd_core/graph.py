@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import mode
+from . import amp, mode
 from .errors import AnomalyError, GraphError, IndexOutOfRangeError, ShapeError
 from .tensor import INPLACE_UPDATES, Tensor
 
@@ -159,6 +159,8 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
 
     This is the engine's hot path: the common one- and two-input cases are unrolled, and nothing
     is checked that numpy does not check itself."""
+    if _state.autocast_dtype is not None:
+        inputs = amp.cast_inputs(op.name, inputs)
     if len(inputs) == 2:
         a, b = inputs
         if isinstance(a, Tensor):
@@ -624,6 +626,7 @@ def _array_broadcast_to(a: Any, shape: tuple) -> np.ndarray:
 #: The array methods are called directly: numpy's module-level wrappers (np.sum, np.swapaxes...)
 #: add a dispatch layer that costs more than the op itself on small arrays.
 array_namespace = _ArrayNamespace({"sum_to": sum_to_array, "sum": _array_sum, "mean": _array_mean,
+                                   "matmul": amp.matmul_array,
                                    "reshape": _array_reshape, "transpose": _array_transpose,
                                    "swapaxes": _array_swapaxes,
                                    "broadcast_to": _array_broadcast_to,

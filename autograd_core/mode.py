@@ -16,6 +16,8 @@ class _ThreadState(threading.local):
 
     grad_enabled: bool = True
     anomaly: bool = False
+    #: The low dtype inside an enabled autocast region (autograd_core.amp), else None.
+    autocast_dtype: Any = None
 
 
 state = _ThreadState()

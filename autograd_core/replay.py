@@ -302,7 +302,8 @@ class _Generator:
         name = self.constant(entry.op.forward, f"{entry.op.name}_")
         call = ", ".join(args + keywords)
         out = entry.output.data
-        if (self.reuse_buffers and isinstance(entry.op.forward, np.ufunc) and not entry.attrs
+        if (self.reuse_buffers and (isinstance(entry.op.forward, np.ufunc)
+                                    or getattr(entry.op.forward, "supports_out", False)) and not entry.attrs
                 and isinstance(out, np.ndarray) and out.ndim > 0
                 and entry.op.forward.nin == len(args)):
             buffer = self.constant(np.empty_like(out), "buffer_")

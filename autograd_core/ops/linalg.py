@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..amp import lowp_einsum, matmul_array
 from ..graph import Op
 
 
@@ -15,7 +16,7 @@ class MatMul(Op):
     d/da = g @ b^T, d/db = a^T @ g; broadcast batch dims are summed back by backward."""
     name = "matmul"
     saved_inputs = (0, 1)
-    forward = staticmethod(np.matmul)
+    forward = staticmethod(matmul_array)
 
     def explain_error(a, b):
         sa, sb = np.shape(a), np.shape(b)
@@ -69,7 +70,7 @@ class Linear(Op):
     saved_inputs = (0, 1)
 
     def forward(x, weight, bias=None):
-        out = np.matmul(x, weight.T)
+        out = matmul_array(x, weight.T)
         if bias is not None:
             out += bias
         return out
@@ -242,7 +243,7 @@ class Einsum(Op):
     name = "einsum"
 
     def forward(*operands, subscripts):
-        return np.einsum(einsum_spec(subscripts, [op.shape for op in operands]), *operands)
+        return lowp_einsum(einsum_spec(subscripts, [op.shape for op in operands]), *operands)
 
     def vjp(xp, needs, g, out, *operands, subscripts):
         inputs, output = parse_einsum(subscripts, [op.ndim for op in operands])
