@@ -27,7 +27,7 @@ from . import mode
 from .errors import DTypeError, GraphError, InvalidArgumentError
 from .tensor import Tensor
 
-__all__ = ["autocast", "GradScaler", "finfo", "LOWER_PRECISION_OPS", "FLOAT32_OPS",
+__all__ = ["autocast", "autocast_op", "GradScaler", "finfo", "LOWER_PRECISION_OPS", "FLOAT32_OPS",
            "is_autocast_enabled", "get_autocast_dtype", "autocast_dtype_for", "low_precision"]
 
 #: Ops that run in the autocast dtype (float16 or bfloat16): the matmul family.
@@ -101,6 +101,30 @@ def cast_inputs(op_name: str, inputs: tuple) -> tuple:
 
     return tuple(ops.astype(x, target) if isinstance(x, Tensor) and _floating(x.dtype)
                  and x.dtype != target else x for x in inputs)
+
+
+def autocast_op(name: str) -> Callable:
+    """Makes a composite function (F.layer_norm, F.conv2d, a loss...) one autocast op named
+    `name`: under autocast its floating tensor arguments are cast per the tables and its body runs
+    with autocast off, as PyTorch runs the whole function as one kernel in that dtype."""
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            previous = mode.state.autocast_dtype
+            if previous is None:
+                return fn(*args, **kwargs)
+            args = cast_inputs(name, args)
+            kwargs = dict(zip(kwargs, cast_inputs(name, tuple(kwargs.values()))))
+            mode.state.autocast_dtype = None
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                mode.state.autocast_dtype = previous
+
+        wrapper.autocast_name = name
+        return wrapper
+
+    return decorate
 
 
 class autocast:  # noqa: N801 (PyTorch's name)

@@ -129,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seeds data, split, init and shuffling (default: 0)")
     train.add_argument("--out", type=Path, default=None, help="output directory (default: runs/<timestamp>/)")
     train.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="default: float32")
+    train.add_argument("--amp", choices=("float16", "bfloat16"), default=None,
+                       help="mixed precision: forward under autocast to this dtype, float32 master "
+                            "weights; float16 uses a GradScaler (reports skipped steps and the scale)")
     train.add_argument("--augment", action="store_true",
                        help="augment training batches: Gaussian noise, and random 1-pixel shifts for "
                             "digits (the 8x8 images)")
@@ -461,8 +464,14 @@ def _fit(model: Any, optimizer: Any, split: _Split, args: argparse.Namespace,
 
     from nn.data import DataLoader
 
+    import autograd_core as ag
+
     loader = DataLoader(split.X_train, split.y_train, batch_size=args.batch_size, shuffle=True,
                         generator=args.seed, transform=_augmentation(args) if args.augment else None)
+    amp_dtype = getattr(args, "amp", None)
+    autocast = ag.autocast(dtype=amp_dtype or ag.float16, enabled=amp_dtype is not None)
+    scaler = ag.amp.GradScaler(enabled=amp_dtype == "float16")
+    args.amp_report = {"skipped": 0, "steps": 0, "scale": scaler.get_scale()}
     history: list[dict] = []
     start = time.perf_counter()
     progress = tqdm(range(1, args.epochs + 1), desc=f"train {args.dataset}", unit="epoch",
@@ -471,10 +480,16 @@ def _fit(model: Any, optimizer: Any, split: _Split, args: argparse.Namespace,
         model.train()
         total_loss = 0.0
         for X_batch, y_batch in loader:
-            loss = _loss(model, X_batch, y_batch)
+            with autocast:
+                loss = _loss(model, X_batch, y_batch)
             optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            scale = scaler.get_scale()
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+            args.amp_report["steps"] += 1
+            args.amp_report["skipped"] += scaler.get_scale() < scale  # an overflow backed it off
+            args.amp_report["scale"] = scaler.get_scale()
             if monitor is not None:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -648,6 +663,12 @@ def _print_summary(model: Any, split: _Split, history: list[dict], args: argpars
     print(f"epochs {len(history)}, time {last['seconds']:.1f} s, parameters {parameter_count:,}{trainable}")
     print(f"final loss {last['loss']:.4f}, train accuracy {last['train_acc']:.1%}, "
           f"validation accuracy {last['val_acc']:.1%}")
+    report = getattr(args, "amp_report", None)
+    if getattr(args, "amp", None) and report:
+        scaling = (f"; GradScaler: {report['skipped']} of {report['steps']} steps skipped "
+                   f"(gradients overflowed), final scale {report['scale']:g}"
+                   if args.amp == "float16" else " (no loss scaling needed: bfloat16 has float32's range)")
+        print(f"mixed precision: autocast to {args.amp}, float32 master weights{scaling}")
     print(f"wrote {directory}{os.sep}: {', '.join(written)}")
 
 

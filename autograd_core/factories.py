@@ -464,3 +464,30 @@ def bernoulli(input: Any, p: Any = None, *, generator: Any = None) -> Tensor:  #
         raise InvalidArgumentError("bernoulli: probabilities must be in [0, 1]")
     sample = (_rng.resolve(generator).random(probs.shape) < probs).astype(input.dtype)
     return _apply(Bernoulli, (input,), {"sample": sample})
+
+
+# ---- device=, as PyTorch code passes it ------------------------------------------------------------
+
+def _accepting_device(factory: Any) -> Any:
+    """The factory with torch's placement keywords: `device` must name the CPU (it is the only
+    one); `pin_memory` and `layout` (strided only) are accepted for drop-in code."""
+    import functools
+
+    from .device import check_device
+
+    @functools.wraps(factory)
+    def wrapper(*args: Any, device: Any = None, pin_memory: bool = False, layout: Any = None,
+                **kwargs: Any) -> Tensor:
+        check_device(device, factory.__name__)
+        if layout is not None and str(layout) not in ("strided", "torch.strided"):
+            raise InvalidArgumentError(f"{factory.__name__}: only the strided layout exists here, "
+                                       f"got {layout!r}")
+        return factory(*args, **kwargs)
+
+    return wrapper
+
+
+for _name in ("tensor", "zeros", "ones", "full", "arange", "eye", "rand", "randn", "zeros_like",
+              "ones_like", "full_like", "linspace", "logspace", "empty", "empty_like", "rand_like",
+              "randn_like", "randint", "randint_like", "randperm", "normal", "bernoulli"):
+    globals()[_name] = _accepting_device(globals()[_name])

@@ -1591,3 +1591,16 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
 from .attention import scaled_dot_product_attention  # noqa: E402,F401
 
 __all__.append("scaled_dot_product_attention")
+
+
+# ---- mixed precision: composite functions that autocast treats as one op (autograd_core.amp) --------
+# Under `ag.autocast`, these cast their tensor arguments per the autocast tables (float32 for norms
+# and losses, the low dtype for convolutions and attention) and run their body with autocast off.
+from autograd_core import amp as _amp  # noqa: E402
+
+for _name in ("layer_norm", "batch_norm", "group_norm", "instance_norm", "cross_entropy", "nll_loss",
+              "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+              "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss", "cosine_embedding_loss",
+              "margin_ranking_loss", "normalize", "cosine_similarity", "softmin", "conv1d", "conv2d",
+              "conv_transpose1d", "conv_transpose2d", "prelu", "scaled_dot_product_attention"):
+    globals()[_name] = _amp.autocast_op(_name)(globals()[_name])
