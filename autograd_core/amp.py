@@ -186,10 +186,11 @@ def matmul_array(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) ->
         return np.matmul(a, b, out=out)
     result_dtype = np.promote_types(a_dtype, b_dtype)
     product = np.matmul(a.astype(np.float32), b.astype(np.float32))
-    if out is not None:
-        out[...] = product
-        return out
-    return product.astype(result_dtype) if result_dtype != np.float32 else product
+    with np.errstate(over="ignore"):  # overflow to inf is what float16 does (GradScaler's cue)
+        if out is not None:
+            out[...] = product
+            return out
+        return product.astype(result_dtype) if result_dtype != np.float32 else product
 
 
 def lowp_einsum(subscripts: str, *operands: np.ndarray) -> np.ndarray:
@@ -199,7 +200,8 @@ def lowp_einsum(subscripts: str, *operands: np.ndarray) -> np.ndarray:
         return np.einsum(subscripts, *operands)
     result_dtype = functools.reduce(np.promote_types, dtypes)
     product = np.einsum(subscripts, *[np.asarray(o).astype(np.float32) for o in operands])
-    return product.astype(result_dtype)
+    with np.errstate(over="ignore"):
+        return product.astype(result_dtype)
 
 
 #: trace may hand it a reused output buffer, as it does for ufuncs
