@@ -10,6 +10,7 @@ from . import mode
 from . import random as _rng
 from .errors import DTypeError, InvalidArgumentError, OutOfMemoryError, TracerError
 from .tensor import Tensor, _resolve_dtype
+from .tensor import is_differentiable_dtype, is_floating_dtype
 
 
 def _shape(shape: tuple, name: str = "shape") -> tuple:
@@ -145,7 +146,7 @@ def _random_tensor(name: str, method: str, shape: tuple, generator_arg: Any, see
 
     shape = _shape(shape, name)
     dtype = _float_dtype(dtype, name)
-    if dtype.kind not in "fc":
+    if not is_differentiable_dtype(dtype):
         raise DTypeError(f"{name}: expected a floating dtype, got {dtype}")
     chosen = next((g for g in (generator_arg, rng, seed) if g is not None), None)
     if not (chosen is None or isinstance(chosen, np.random.Generator) or (
@@ -246,7 +247,7 @@ def _data(x: Any, op: str) -> np.ndarray:
 
 
 def _floating(dtype: np.dtype, op: str) -> np.dtype:
-    if dtype.kind != "f":
+    if not is_floating_dtype(dtype):
         raise DTypeError(f"{op}: expected a floating dtype, got {dtype}")
     return dtype
 

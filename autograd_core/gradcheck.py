@@ -10,6 +10,7 @@ from .errors import GraphError
 from .functional import _gradients, _leaf
 from .mode import enable_grad
 from .tensor import Tensor
+from .tensor import is_differentiable_dtype
 
 
 class GradcheckError(GraphError):
@@ -26,7 +27,7 @@ def _input_values(inputs: Any) -> list[np.ndarray]:
     values = []
     for x in _as_inputs(inputs):
         array = np.asarray(x.data if isinstance(x, Tensor) else x)
-        values.append(np.array(array, dtype=np.float64) if array.dtype.kind in "fc" else array)
+        values.append(np.array(array, dtype=np.float64) if is_differentiable_dtype(array.dtype) else array)
     return values
 
 
@@ -58,9 +59,9 @@ def gradcheck(f: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5, r
     GradcheckError naming the input index, element index, analytic and numeric values."""
     rng = np.random.default_rng(seed)
     values = _input_values(inputs)
-    differentiable = [i for i, v in enumerate(values) if v.dtype.kind in "fc"]
+    differentiable = [i for i, v in enumerate(values) if is_differentiable_dtype(v.dtype)]
     with enable_grad():
-        leaves = [_leaf(v) if v.dtype.kind in "fc" else Tensor._wrap(v) for v in values]
+        leaves = [_leaf(v) if is_differentiable_dtype(v.dtype) else Tensor._wrap(v) for v in values]
         output = f(*leaves)
         if not isinstance(output, Tensor):
             raise GradcheckError(f"gradcheck: the function must return a Tensor, got "
@@ -91,11 +92,11 @@ def gradgradcheck(f: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-
     rng = np.random.default_rng(seed + 1)
     values = _input_values(inputs)
     with enable_grad():
-        probe = f(*[_leaf(v) if v.dtype.kind in "fc" else Tensor._wrap(v) for v in values])
+        probe = f(*[_leaf(v) if is_differentiable_dtype(v.dtype) else Tensor._wrap(v) for v in values])
     cotangent = Tensor._wrap(rng.standard_normal(probe.shape))
 
     def first_order(*xs: Tensor) -> Tensor:
-        xs = tuple(x if x.requires_grad or x.dtype.kind not in "fc" else _leaf(x) for x in xs)
+        xs = tuple(x if x.requires_grad or not is_differentiable_dtype(x.dtype) else _leaf(x) for x in xs)
         output = f(*xs)
         grads = _gradients(output, [x for x in xs if x.requires_grad], cotangent,
                            create_graph=True)

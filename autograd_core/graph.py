@@ -626,7 +626,7 @@ def _array_broadcast_to(a: Any, shape: tuple) -> np.ndarray:
 #: The array methods are called directly: numpy's module-level wrappers (np.sum, np.swapaxes...)
 #: add a dispatch layer that costs more than the op itself on small arrays.
 array_namespace = _ArrayNamespace({"sum_to": sum_to_array, "sum": _array_sum, "mean": _array_mean,
-                                   "matmul": amp.matmul_array,
+                                   "matmul": amp.matmul_array, "einsum": amp.lowp_einsum,
                                    "reshape": _array_reshape, "transpose": _array_transpose,
                                    "swapaxes": _array_swapaxes,
                                    "broadcast_to": _array_broadcast_to,

@@ -221,7 +221,7 @@ class Tensor:
         return alias
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and not is_differentiable_dtype(self.data.dtype):
             raise DTypeError(
                 f"requires_grad: only floating-point tensors can require gradients, got {self.dtype}")
         if not requires_grad and self.grad_fn is not None:
@@ -491,6 +491,11 @@ _TYPE_DTYPES = {name: dtype for dtype, name in _TYPE_NAMES.items()}
 def is_floating_dtype(dtype: np.dtype) -> bool:
     """Floating point, bfloat16 (a numpy 'V' kind from ml_dtypes) included."""
     return dtype.kind == "f" or dtype.name == "bfloat16"
+
+
+def is_differentiable_dtype(dtype: np.dtype) -> bool:
+    """Floating or complex (the dtypes that can require grad), bfloat16 included."""
+    return dtype.kind in "fc" or dtype.name == "bfloat16"
 
 
 def _bfloat16() -> np.dtype:

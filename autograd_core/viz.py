@@ -34,6 +34,7 @@ import numpy as np
 from . import graph as engine
 from .errors import AutogradError, GraphError, InvalidArgumentError
 from .tensor import Tensor
+from .tensor import is_differentiable_dtype
 
 __all__ = [
     "HEAT_COLORS",
@@ -348,7 +349,7 @@ class _Settings:
 def _format_array(value: Any) -> str:
     array = np.asarray(value)
     if array.ndim == 0:
-        return f"{array.item():.4g}" if array.dtype.kind in "fc" else str(array.item())
+        return f"{array.item():.4g}" if is_differentiable_dtype(array.dtype) else str(array.item())
     text = np.array2string(array, precision=4, separator=", ", suppress_small=True, max_line_width=10**6)
     return " ".join(text.split())
 

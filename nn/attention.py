@@ -26,6 +26,7 @@ from . import init
 from .init import GeneratorLike, resolve_generator
 from .layers import Linear, _factory_dtype, _positive_int
 from .module import Module, Parameter
+from autograd_core.tensor import is_floating_dtype
 
 __all__ = ["scaled_dot_product_attention", "MultiheadAttention", "causal_mask"]
 
@@ -94,7 +95,7 @@ def scaled_dot_product_attention(
     q, k, v = _as_tensor(query), _as_tensor(key), _as_tensor(value)
     name = "scaled_dot_product_attention"
     for label, t in (("query", q), ("key", k), ("value", v)):
-        if t.dtype.kind != "f":
+        if not is_floating_dtype(t.dtype):
             raise DTypeError(f"{name}: {label} must be floating point, got {t.dtype}")
         if t.ndim < 2:
             raise ShapeError(f"{name}: {label} must have at least 2 dims (..., seq, features), got {t.shape}")
@@ -124,7 +125,7 @@ def scaled_dot_product_attention(
             ) from None
         if mask.dtype == bool:
             additive = _neg_inf_where(~mask, q.dtype)
-        elif mask.dtype.kind == "f":
+        elif is_floating_dtype(mask.dtype):
             additive = attn_mask if isinstance(attn_mask, Tensor) else mask.astype(q.dtype, copy=False)
         else:
             raise DTypeError(f"{name}: attn_mask must be bool or floating point, got {mask.dtype}")
@@ -247,7 +248,7 @@ class MultiheadAttention(Module):
                 )
             if mask.dtype == bool:
                 total = _neg_inf_where(mask, dtype).reshape(shape)
-            elif mask.dtype.kind == "f":
+            elif is_floating_dtype(mask.dtype):
                 total = (
                     ops.reshape(attn_mask, shape)
                     if isinstance(attn_mask, Tensor)
@@ -265,7 +266,7 @@ class MultiheadAttention(Module):
                 )
             if mask.dtype == bool:
                 padding = _neg_inf_where(mask, dtype).reshape(batch, 1, 1, source)
-            elif mask.dtype.kind == "f":
+            elif is_floating_dtype(mask.dtype):
                 padding = (
                     ops.reshape(key_padding_mask, (batch, 1, 1, source))
                     if isinstance(key_padding_mask, Tensor)
@@ -305,7 +306,7 @@ class MultiheadAttention(Module):
             ("key", k_in, self.kdim),
             ("value", v_in, self.vdim),
         ):
-            if t.dtype.kind != "f":
+            if not is_floating_dtype(t.dtype):
                 raise DTypeError(f"{owner}: {label} must be floating point, got {t.dtype}")
             if t.ndim != (2 if unbatched else 3) or t.shape[-1] != features:
                 kind = "(L, E) unbatched" if unbatched else "(L, N, E) / (N, L, E)"

@@ -21,6 +21,7 @@ from autograd_core.ops.nn_ops import GeneratorSource, conv_output_size, dropout_
 from autograd_core.tape import replayable
 
 from .init import GeneratorLike, resolve_generator
+from autograd_core.tensor import is_differentiable_dtype, is_floating_dtype
 
 __all__ = [
     "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d",
@@ -47,7 +48,7 @@ def _as_tensor(x: Any, name: str, what: str = "input") -> Tensor:
 
 def _float_input(x: Any, name: str, what: str = "input") -> Tensor:
     tensor = _as_tensor(x, name, what)
-    if tensor.dtype.kind not in "fc":
+    if not is_differentiable_dtype(tensor.dtype):
         raise DTypeError(f"{name}: {what} must be a floating tensor, got {tensor.dtype}")
     return tensor
 
@@ -97,7 +98,7 @@ def _matching_target(input: Tensor, target: Any, name: str, float_only: bool = F
     if data.shape != input.shape:
         raise ShapeError(f"{name}: target shape {data.shape} does not match input shape {input.shape} "
                          "(broadcasting is not applied; reshape one of them)")
-    if isinstance(target, Tensor) and target.dtype.kind in "fc":
+    if isinstance(target, Tensor) and is_differentiable_dtype(target.dtype):
         return target
     return data.astype(input.dtype, copy=False)
 
@@ -1503,7 +1504,7 @@ def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0
     """max(0, -target (input1 - input2) + margin) elementwise (all three of one shape)."""
     reduction = _legacy_reduction(size_average, reduce, reduction, "margin_ranking_loss")
     a, b = _paired_inputs(input1, input2, "margin_ranking_loss")
-    y = target if isinstance(target, Tensor) and target.dtype.kind == "f" else _data(target)
+    y = target if isinstance(target, Tensor) and is_floating_dtype(target.dtype) else _data(target)
     if _data(y).shape != a.shape:
         raise ShapeError(f"margin_ranking_loss: target must have the inputs' shape {a.shape}, got "
                          f"{_data(y).shape}")

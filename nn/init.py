@@ -14,6 +14,7 @@ import numpy as np
 
 from autograd_core import Tensor, no_grad
 from autograd_core.errors import DTypeError, InvalidArgumentError
+from autograd_core.tensor import is_differentiable_dtype
 
 __all__ = [
     "calculate_gain", "constant_", "default_generator", "get_generator", "kaiming_normal_",
@@ -56,7 +57,7 @@ def resolve_generator(generator: GeneratorLike) -> np.random.Generator:
 def _check_tensor(tensor: Any, name: str) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise DTypeError(f"nn.init.{name}: expected a Tensor, got {type(tensor).__name__}")
-    if tensor.dtype.kind not in "fc":
+    if not is_differentiable_dtype(tensor.dtype):
         raise DTypeError(f"nn.init.{name}: expected a floating tensor, got {tensor.dtype}")
     return tensor
 

@@ -13,6 +13,7 @@ from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError
 from autograd_core.tape import replayable
 
 from . import hooks
+from autograd_core.tensor import is_differentiable_dtype
 
 __all__ = ["Parameter", "Module", "IncompatibleKeys"]
 
@@ -390,17 +391,36 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype: Any = None) -> Module:
-        """Casts floating parameters, gradients and buffers to `dtype` in place (the Parameter
-        objects stay the same, so optimizers keep working). A device such as 'cpu' is accepted."""
-        if dtype is None or (isinstance(dtype, str) and dtype in ("cpu", "cpu:0")):
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Casts floating parameters, gradients and buffers in place (the Parameter objects stay the
+        same, so optimizers keep working): `to(dtype)`, `to(device)`, `to(device, dtype)`,
+        `to(tensor)`, `to(dtype=..., device=..., non_blocking=...)`, as torch. Only the CPU exists."""
+        from autograd_core.device import check_device
+        from autograd_core.tensor import _resolve_dtype
+
+        dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise InvalidArgumentError(f"Module.to: unexpected keyword {next(iter(kwargs))!r}")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, str) and (arg.split(":")[0] in ("cpu", "cuda", "mps") or
+                                           arg.startswith("cpu")):
+                device = arg
+            elif type(arg).__name__ == "device":
+                device = arg
+            else:
+                dtype = arg
+        check_device(device, "Module.to")
+        if dtype is None:
             return self
-        target = np.dtype(dtype)
-        if target.kind not in "fc":
+        target = _resolve_dtype(dtype, "Module.to")
+        if not is_differentiable_dtype(target):
             raise DTypeError(f"Module.to: only floating dtypes are supported, got {target}")
         for module in self.modules():
             for tensor in list(module._parameters.values()) + list(module._buffers.values()):
-                if tensor is None or tensor.dtype.kind not in "fc":
+                if tensor is None or not is_differentiable_dtype(tensor.dtype):
                     continue
                 tensor.data = tensor.data.astype(target)
                 if tensor.grad is not None:
@@ -410,6 +430,14 @@ class Module:
     def double(self) -> Module:
         """Casts floating parameters and buffers to float64."""
         return self.to(np.float64)
+
+    def half(self) -> Module:
+        """Casts floating parameters and buffers to float16."""
+        return self.to(np.float16)
+
+    def bfloat16(self) -> Module:
+        """Casts floating parameters and buffers to bfloat16 (from ml_dtypes)."""
+        return self.to("bfloat16")
 
     def float(self) -> Module:
         """Casts floating parameters and buffers to float32."""

@@ -38,6 +38,7 @@ from . import init
 from .init import GeneratorLike, resolve_generator
 from .layers import _factory_dtype, _positive_int
 from .module import Module, Parameter
+from autograd_core.tensor import is_floating_dtype
 
 __all__ = [
     "RNNBase",
@@ -383,7 +384,7 @@ class RNNBase(Module):
     def _check_input(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
         owner = type(self).__name__
         x = _as_tensor(input)
-        if x.dtype.kind != "f":
+        if not is_floating_dtype(x.dtype):
             raise _dtype_error(owner, x)
         if x.ndim not in (2, 3):
             raise ShapeError(
@@ -713,7 +714,7 @@ class RNNCellBase(Module):
         """(x as (N, H_in), the states as (N, H) with zeros for None, whether input was 1-D)."""
         owner = type(self).__name__
         x = _as_tensor(input)
-        if x.dtype.kind != "f":
+        if not is_floating_dtype(x.dtype):
             raise _dtype_error(owner, x)
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
             raise ShapeError(

@@ -18,6 +18,7 @@ import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError
 from autograd_core.tape import replayable
+from autograd_core.tensor import is_floating_dtype
 
 ParamGroup = dict[str, Any]
 StateDict = dict[str, Any]
@@ -374,7 +375,7 @@ def _check_is_optimizable(optimizer_name: str, index: int, param: Any) -> None:
             f"{optimizer_name}: optimizer can only optimize Tensors, but parameter {index} is a "
             f"{type(param).__module__}.{type(param).__qualname__}"
         )
-    if param.data.dtype.kind != "f":
+    if not is_floating_dtype(param.data.dtype):
         raise DTypeError(
             f"{optimizer_name}: parameter {index} has dtype {param.data.dtype}; "
             "only floating tensors can be optimized"

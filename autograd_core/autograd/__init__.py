@@ -19,6 +19,7 @@ from ..mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_ena
 from ..tensor import Tensor
 from . import functional
 from .function import Function, FunctionCtx, once_differentiable
+from ..tensor import is_differentiable_dtype
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "grad", "backward", "gradcheck",
            "gradgradcheck", "GradcheckError", "functional", "no_grad", "enable_grad",
@@ -140,7 +141,8 @@ def _flat_output(result: Any) -> Tensor:
 
     if isinstance(result, Tensor):
         return result
-    parts = [ops.reshape(t, (-1,)) for t in result if isinstance(t, Tensor) and t.dtype.kind in "fc"]
+    parts = [ops.reshape(t, (-1,)) for t in result
+             if isinstance(t, Tensor) and is_differentiable_dtype(t.dtype)]
     return ops.concatenate(parts) if parts else Tensor._wrap(np.zeros(0))
 
 

@@ -21,6 +21,7 @@ from .. import graph
 from ..errors import GraphError, InvalidArgumentError, ShapeError
 from ..mode import no_grad, state
 from ..tensor import Tensor
+from ..tensor import is_differentiable_dtype
 
 
 class _InputSlot:
@@ -213,7 +214,7 @@ class Function(metaclass=_FunctionMeta):
             return result
         excluded = {id(t) for t in ctx._non_differentiable}
         positions = [i for i, o in enumerate(outputs) if o is not None and id(o) not in excluded
-                     and o.dtype.kind in "fc"]
+                     and is_differentiable_dtype(o.dtype)]
         if not positions:
             return result
         diff_outputs = [outputs[i] for i in positions]

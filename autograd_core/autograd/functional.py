@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import GraphError, InvalidArgumentError, ShapeError
 from ..mode import enable_grad
 from ..tensor import Tensor
+from ..tensor import is_differentiable_dtype
 
 
 def _as_tuple(value: Any, what: str, op: str) -> tuple[bool, tuple]:
@@ -31,7 +32,7 @@ def _fresh_inputs(inputs: tuple, create_graph: bool) -> tuple:
 
     fresh = []
     for x in inputs:
-        if x.dtype.kind not in "fc":
+        if not is_differentiable_dtype(x.dtype):
             raise InvalidArgumentError(f"autograd.functional: inputs must be floating point, got "
                                        f"{x.dtype}")
         if create_graph and x.requires_grad:

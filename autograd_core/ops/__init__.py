@@ -22,6 +22,7 @@ from . import reductions as R
 from . import return_types as RT
 from . import shape as S
 from .reductions import normalize_axis
+from ..tensor import is_differentiable_dtype, is_floating_dtype
 
 _py_abs, _py_max, _py_min, _py_sum, _py_pow = builtins.abs, builtins.max, builtins.min, \
     builtins.sum, builtins.pow
@@ -237,7 +238,7 @@ def astype(x: Any, dtype: Any) -> Tensor:
     dtype = _resolve_dtype(dtype, "astype")
     if dtype == x.dtype:
         return x
-    if dtype.kind not in "fc" and dtype.name != "bfloat16" and x.requires_grad:
+    if not is_differentiable_dtype(dtype) and dtype.name != "bfloat16" and x.requires_grad:
         return Tensor._wrap(x.data.astype(dtype))
     return apply(E.AsType, (x,), {"dtype": dtype})
 
@@ -347,7 +348,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
          keepdim: bool | None = None) -> Tensor:
     """Mean over `axis` (all when None)."""
     x = _tensor(x)
-    if x.dtype.kind not in "fc":
+    if not is_differentiable_dtype(x.dtype):
         raise DTypeError(f"mean: expected a floating tensor, got {x.dtype}")
     return _reduce(R.Mean, x, axis, keepdims, dim, keepdim)
 
@@ -363,7 +364,7 @@ def _ddof(ddof, correction, unbiased):
 def _floating(x: Any, name: str) -> Tensor:
     """x as a Tensor, which must be floating (PyTorch refuses integer var/std/norm/softmax)."""
     x = _tensor(x)
-    if x.dtype.kind not in "fc":
+    if not is_differentiable_dtype(x.dtype):
         raise DTypeError(f"{name}: expected a floating tensor, got {x.dtype}")
     return x
 
@@ -1059,7 +1060,7 @@ def scatter_add(x: Any, dim: Any = None, index: Any = None, src: Any = None, *,
     index = _index_array(index, "scatter_add")
     _check_along_axis("scatter_add", x, dim, index, src)
     _check_index_range(index, x.shape[dim] if x.ndim else 1, dim, "scatter_add")
-    if x.dtype != src.dtype and (x.dtype.kind in "fc") != (src.dtype.kind in "fc"):
+    if x.dtype != src.dtype and is_differentiable_dtype(x.dtype) != is_differentiable_dtype(src.dtype):
         raise DTypeError(f"scatter_add: src ({src.dtype}) and x ({x.dtype}) must both be floating "
                          "or both be integer")
     if x.ndim == 0:
@@ -1262,13 +1263,13 @@ def _binary_operator(op: type[Op], name: str) -> tuple:
     def forward(a: Any, b: Any) -> Tensor:
         cls = b.__class__
         if (cls is tensor and a.data.dtype is b.data.dtype) or (
-                (cls is fp or cls is integer) and a.data.dtype.kind == "f"):
+                (cls is fp or cls is integer) and is_floating_dtype(a.data.dtype)):
             return apply(op, (a, b))
         return apply(op, promote(a, b))
 
     def reflected(a: Any, b: Any) -> Tensor:
         cls = b.__class__
-        if (cls is fp or cls is integer) and a.data.dtype.kind == "f":
+        if (cls is fp or cls is integer) and is_floating_dtype(a.data.dtype):
             return apply(op, (b, a))
         return apply(op, promote(b, a))
 
@@ -2204,7 +2205,7 @@ def cumprod(x: Any, dim: Any = None, *, dtype: Any = None) -> Tensor:
 def logcumsumexp(x: Any, dim: Any = None) -> Tensor:
     """log(cumsum(exp(x))) along `dim`, computed stably."""
     x = _tensor(x)
-    if x.dtype.kind not in "fc":
+    if not is_differentiable_dtype(x.dtype):
         raise DTypeError(f"logcumsumexp: expected a floating tensor, got {x.dtype}")
     return _scan(SC.Logcumsumexp, x, dim)
 
@@ -2295,7 +2296,7 @@ def median(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
     x = _tensor(x)
     if dim is None:
         if x.size == 0:
-            return Tensor._wrap(np.full((), np.nan, dtype=x.dtype if x.dtype.kind == "f"
+            return Tensor._wrap(np.full((), np.nan, dtype=x.dtype if is_floating_dtype(x.dtype)
                                         else np.float32))
         return median(reshape(x, (-1,)), 0).values
     return _order_statistic(x, dim, keepdim, "median", SC.MedianIndices, {})
@@ -2374,7 +2375,7 @@ def std_mean(x: Any, dim: Any = None, unbiased: bool | None = None, keepdim: boo
 def nansum(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Sum treating NaN as 0; the gradient is 0 at the NaNs."""
     x = _tensor(x)
-    if x.dtype.kind == "f":
+    if is_floating_dtype(x.dtype):
         x = where(np.isnan(x.data), 0.0, x)
     return sum(x, dim=dim, keepdim=keepdim)
 
@@ -2382,7 +2383,7 @@ def nansum(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
 def nanmean(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Mean of the non-NaN elements (NaN where there are none)."""
     x = _tensor(x)
-    if x.dtype.kind != "f":
+    if not is_floating_dtype(x.dtype):
         raise DTypeError(f"nanmean: expected a floating tensor, got {x.dtype}")
     axis = normalize_axis(dim, x.ndim, "nanmean")
     count = np.sum(~np.isnan(x.data), axis=None if x.ndim == 0 else axis, keepdims=keepdim)

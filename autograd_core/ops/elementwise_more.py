@@ -17,6 +17,7 @@ import numpy as np
 
 from ..graph import Op
 from .elementwise import _broadcast_error, _raw
+from ..tensor import is_floating_dtype
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -39,7 +40,7 @@ _erf_vectorized = np.frompyfunc(math.erf, 1, 1)
 
 
 def _float_result(x: np.ndarray, values) -> np.ndarray:
-    return np.asarray(values, dtype=x.dtype if x.dtype.kind == "f" else np.float64)
+    return np.asarray(values, dtype=x.dtype if is_floating_dtype(x.dtype) else np.float64)
 
 
 def erfc_fallback(x: np.ndarray) -> np.ndarray:

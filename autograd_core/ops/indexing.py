@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import GraphError
 from ..graph import Op, apply, array_namespace
 from ..tensor import Tensor
+from ..tensor import is_differentiable_dtype, is_floating_dtype
 
 
 def _array(value):
@@ -97,7 +98,7 @@ def _identity(reduce: str, dtype: np.dtype):
         return 0
     if reduce == "prod":
         return 1
-    big = np.inf if dtype.kind == "f" else np.iinfo(dtype).max
+    big = np.inf if is_floating_dtype(dtype) else np.iinfo(dtype).max
     return -big if reduce == "amax" else big
 
 
@@ -138,7 +139,7 @@ def scatter_forward(x: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray,
     _UFUNCS[reduce].at(out, key, values)
     if reduce == "mean":
         counts = _counts(out.shape, key, include_self, out.dtype)
-        out = out / counts if out.dtype.kind in "fc" else out // counts
+        out = out / counts if is_differentiable_dtype(out.dtype) else out // counts
     return out
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Op
+from ..tensor import is_floating_dtype
 
 # ---- cumulative ops ----------------------------------------------------------------------------
 
@@ -128,7 +129,7 @@ def sort_indices(x: np.ndarray, axis: int, descending: bool, stable: bool) -> np
         return np.argsort(x, axis=axis, kind=kind)
     key = x.astype(np.int64) if x.dtype.kind in "ub" else x
     order = np.argsort(-key, axis=axis, kind=kind)
-    if x.dtype.kind == "f":
+    if is_floating_dtype(x.dtype):
         is_nan = np.isnan(np.take_along_axis(x, order, axis=axis))
         if is_nan.any():
             order = np.take_along_axis(order, np.argsort(~is_nan, axis=axis, kind="stable"), axis)
@@ -141,7 +142,7 @@ def cumulative_extreme_indices(x: np.ndarray, axis: int, largest: bool) -> np.nd
     moved = np.moveaxis(x, axis, -1)
     running = (np.maximum if largest else np.minimum).accumulate(moved, axis=-1)
     better = moved[..., 1:] >= running[..., :-1] if largest else moved[..., 1:] <= running[..., :-1]
-    if moved.dtype.kind == "f":
+    if is_floating_dtype(moved.dtype):
         better = better | np.isnan(moved[..., 1:])
     take = np.concatenate([np.ones(moved.shape[:-1] + (min(1, moved.shape[-1]),), dtype=bool),
                            better], axis=-1)
@@ -154,7 +155,7 @@ def median_position(x: np.ndarray, order: np.ndarray, axis: int) -> np.ndarray:
     that hold one (torch.median propagates NaN). Shape: x's with axis kept as size 1."""
     n = x.shape[axis]
     position = np.full(x.shape[:axis] + (1,) + x.shape[axis + 1:], (n - 1) // 2, dtype=np.int64)
-    if x.dtype.kind == "f":
+    if is_floating_dtype(x.dtype):
         nan_count = np.isnan(x).sum(axis=axis, keepdims=True)
         position = np.where(nan_count > 0, n - nan_count, position)
     return position
