@@ -82,6 +82,9 @@ class Node:
     hooks: list | None = None
     retained: weakref.ref | None = None
     created_at: str | None = None
+    #: Set (under detect_anomaly only) on nodes recorded inside autocast, whose gradients may
+    #: overflow on purpose: a GradScaler skips those steps.
+    under_autocast: bool = False
 
     @property
     def name(self) -> str:
@@ -220,6 +223,8 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
         result.requires_grad = True
         if _state.anomaly:
             node.created_at = _user_location()
+            if _state.autocast_dtype is not None:
+                node.under_autocast = True
             _check_finite(out, op, "forward", node)
     else:
         result.grad_fn = None
@@ -269,8 +274,14 @@ def _check_finite(value: Any, op: type[Op], phase: str, node: Node | None) -> No
     array = value.data if isinstance(value, Tensor) else value
     if isinstance(array, np.generic):  # a vjp on 0-d arrays may return a numpy scalar
         array = np.asarray(array)
-    if isinstance(array, np.ndarray) and array.dtype.kind in "fc" and not np.isfinite(array).all():
+    if isinstance(array, np.ndarray) and (array.dtype.kind in "fc" or array.dtype.name == "bfloat16") \
+            and not np.isfinite(array).all():
         kind = "nan" if np.isnan(array).any() else "inf"
+        if (kind == "inf" and (amp.low_precision(array.dtype) or _state.autocast_dtype is not None)) or (
+                phase == "backward" and node is not None and node.under_autocast):
+            # overflow in float16/bfloat16 (and inf - inf after it in backward) is GradScaler's
+            # signal to skip the step, not a bug; a NaN computed in forward still is
+            return
         where = node.created_at if node is not None and node.created_at else _user_location()
         raise AnomalyError(f"detect_anomaly: {op.name} produced {kind} in {phase} "
                            f"(op created at {where})")

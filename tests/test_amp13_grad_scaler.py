@@ -118,3 +118,27 @@ def test_scale_keeps_the_loss_dtype():
     assert float(scaler.scale(ag.tensor(np.float32(0.5))).data) == 0.5 * 2 ** 16
     # 0.5 * 2**16 fits float16 although 2**16 itself does not
     assert float(scaler.scale(ag.tensor(np.float16(0.5))).data) == 0.5 * 2 ** 16
+
+
+def test_clip_and_detect_anomaly_with_autocast_and_scaler():
+    """The documented order (scale, backward, unscale_, clip, step, update) under detect_anomaly:
+    an overflow to inf in float16 is skipped by the scaler, not reported as an anomaly; a NaN still is."""
+    rng = np.random.default_rng(0)
+    w = ag.tensor(rng.standard_normal((4, 3)).astype(np.float32), requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    scaler = ag.amp.GradScaler(init_scale=2.0 ** 30)  # large enough to overflow float16
+    x = ag.tensor(rng.standard_normal((8, 3)).astype(np.float32) * 100)
+    with ag.detect_anomaly():
+        for _ in range(3):
+            with ag.autocast(dtype=ag.float16):
+                loss = (x @ w.T).sum()
+            opt.zero_grad()
+            scaler.scale(loss).backward()
+            scaler.unscale_(opt)
+            ag.nn.utils.clip_grad_norm_([w], 1.0)
+            scaler.step(opt)
+            scaler.update()
+    assert scaler.get_scale() < 2.0 ** 30  # the overflowing steps were skipped and the scale backed off
+    with pytest.raises(ag.AnomalyError, match="nan"), ag.detect_anomaly():
+        with ag.autocast(dtype=ag.float16):
+            (ag.log(x @ w.T - 1e9) * 0).sum()

@@ -53,3 +53,20 @@ def test_float16_with_grad_scaler_matches_float32_and_unscaled_float16_underflow
     assert underflow > 0 and scaled_underflow < underflow, (
         f"fraction of hidden-layer gradient entries that are 0: float16 without scaling "
         f"{underflow:.4%}, with GradScaler {scaled_underflow:.4%}")
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_cli_train_amp_reports_scaling(tmp_path, dtype):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-m", "autograd_core", "train", "--epochs", "3", "--samples",
+                             "200", "--amp", dtype, "--out", "out"], cwd=tmp_path, capture_output=True,
+                            text=True, env=dict(os.environ, PYTHONPATH=str(root)), timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert f"mixed precision: autocast to {dtype}, float32 master weights" in result.stdout
+    if dtype == "float16":
+        assert "GradScaler:" in result.stdout and "final scale" in result.stdout
