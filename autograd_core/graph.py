@@ -63,6 +63,10 @@ class Op:
     #: Indices of the inputs whose values vjp reads (None: all). Other large intermediate inputs
     #: are held as `Unsaved` stand-ins, so their arrays can be freed before backward.
     saved_inputs: tuple | None = None
+    #: Optional finer form: read_by[i] lists the inputs whose gradients read input i's value (for
+    #: Mul, a is read only when b needs a gradient), so a write into an input that no needed
+    #: gradient reads is not an error (PyTorch saves only what the needed gradients use).
+    read_by: tuple | None = None
 
     @staticmethod
     def forward(*arrays: Any, **attrs: Any) -> np.ndarray:
@@ -106,7 +110,8 @@ class Node:
         """(grad_fn of each input, or None), like PyTorch's; empty once the graph is freed."""
         if self.inputs is None:
             return ()
-        return tuple(getattr(x, "grad_fn", None) for x in self.inputs)
+        return tuple(input_grad_fn(x, self) if hasattr(x, "grad_fn") else None
+                     for x in self.inputs)
 
     def __repr__(self) -> str:
         return f"<{type_name(self.op)}Backward>"
@@ -150,6 +155,18 @@ UNSAVED_MIN_SIZE = 1024
 def _without_unsaved(inputs: tuple, saved: tuple) -> tuple:
     return tuple([Unsaved(x) if i not in saved and isinstance(x, Tensor) and x.grad_fn is not None
                   and x.data.size >= UNSAVED_MIN_SIZE else x for i, x in enumerate(inputs)])
+
+
+def input_grad_fn(x: Any, node: Node) -> Node | None:
+    """The grad_fn input `x` had when `node` recorded it. It differs from `x.grad_fn` only after a
+    recorded in-place update of x (x += ... on a non-leaf): x's grad_fn then became a newer node,
+    recognisable by its higher sequence number, and the older one is found in x's history."""
+    parent = x.grad_fn
+    if parent is not None and parent.seq > node.seq:
+        for older in reversed(x._grad_fn_history):
+            if older is None or older.seq < node.seq:
+                return older
+    return parent
 
 
 def type_name(op: type[Op]) -> str:
@@ -347,7 +364,7 @@ def backward_order(roots: Sequence[Node]) -> list[Node]:
             raise _freed_error(node)
         for x, need in zip(inputs, node.needs):
             if need:
-                parent = x.grad_fn
+                parent = input_grad_fn(x, node)
                 if parent is not None and parent not in seen:
                     seen.add(parent)
                     stack.append(parent)
@@ -464,9 +481,12 @@ def _check_versions(node: Node) -> None:
         if recorded == INPLACE_UPDATES[0]:
             return
         recorded = (0,) * len(node.inputs)
-    saved = node.op.saved_inputs
+    op = node.op
+    saved = op.saved_inputs
+    read_by = op.read_by
     for i, (x, version) in enumerate(zip(node.inputs, recorded)):
-        if isinstance(x, Tensor) and (saved is None or i in saved):
+        if isinstance(x, Tensor) and (saved is None or i in saved) and (
+                read_by is None or any(node.needs[j] for j in read_by[i])):
             vc = x._vc
             current = 0 if vc is None else vc.value
             if current != version:
@@ -496,7 +516,7 @@ def _useful_nodes(root_nodes: Sequence[Node], wanted: dict,
             if inputs is not None:
                 for x, need in zip(inputs, node.needs):
                     if need:
-                        parent = x.grad_fn
+                        parent = input_grad_fn(x, node)
                         if parent is not None and parent not in done:
                             stack.append((parent, False))
             continue
@@ -505,7 +525,7 @@ def _useful_nodes(root_nodes: Sequence[Node], wanted: dict,
         if inputs is not None:
             for x, need in zip(inputs, node.needs):
                 if need:
-                    parent = x.grad_fn
+                    parent = input_grad_fn(x, node)
                     if parent is None:
                         if id(x) in wanted:
                             hit = True
@@ -618,7 +638,8 @@ def _run_on_arrays(root_nodes: list, pending: dict, borrowed: set, leaf_grads: d
     heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
     while heap:
-        node = pop(heap)[1]
+        seq, node = pop(heap)
+        seq = -seq
         g = pending.pop(node)
         if borrowed and node in borrowed:
             borrowed.discard(node)
@@ -679,6 +700,12 @@ def _run_on_arrays(root_nodes: list, pending: dict, borrowed: set, leaf_grads: d
                     owned = not _is_saved(root, arrays, node.out)
             parent = x.grad_fn
             if parent is not None:
+                parent_seq = parent.seq
+                if parent_seq > seq:  # x was updated in place (recorded) after this node
+                    parent = input_grad_fn(x, node)
+                    if parent is None:
+                        continue
+                    parent_seq = parent.seq
                 if useful is not None and parent not in useful:
                     continue
                 existing = pending.get(parent)
@@ -686,7 +713,7 @@ def _run_on_arrays(root_nodes: list, pending: dict, borrowed: set, leaf_grads: d
                     pending[parent] = gx
                     if not owned:
                         borrowed.add(parent)
-                    push(heap, (-parent.seq, parent))
+                    push(heap, (-parent_seq, parent))
                 else:
                     pending[parent] = existing + gx
                     if borrowed:
@@ -798,7 +825,7 @@ def _run_recorded(order: list, pending: dict, borrowed: set, leaf_grads: dict,
                 owned = g_owned and shared == 1
             else:
                 owned = gx.data.base is None or not _is_saved(root, saved_arrays, node.out)
-            parent = x.grad_fn
+            parent = input_grad_fn(x, node)
             if parent is not None:
                 if useful is not None and parent not in useful:
                     continue

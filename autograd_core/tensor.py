@@ -101,6 +101,9 @@ class Tensor:
     #: The VersionCounter of this tensor's memory (None until one is needed; then shared by all
     #: tensors that view the same memory).
     _vc: VersionCounter | None = None
+    #: Earlier grad_fns, oldest first, of a tensor updated in place while recorded (x += y on a
+    #: non-leaf): nodes recorded before an update still lead to the grad_fn x had then.
+    _grad_fn_history: tuple = ()
     name: str | None = None
     _hooks: list | None = None
 
@@ -359,6 +362,7 @@ class Tensor:
         previous = self.grad_fn
         _bump_version(self)  # before grad_fn changes: the previous node may have saved this output
         node = result.grad_fn
+        self._grad_fn_history = self._grad_fn_history + (previous,)
         self.grad_fn = node
         self.requires_grad = True
         if previous is not None and previous.retained is not None:
