@@ -196,15 +196,18 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
             if isinstance(b, Tensor):
                 arrays = (a.data, b.data)
                 needs = (a.requires_grad, b.requires_grad)
-                versioned = a._vc or b._vc
+                va, vb = a._vc, b._vc
+                versioned = (va is not None and va.value) or (vb is not None and vb.value)
             else:
                 arrays = (a.data, b)
                 needs = (a.requires_grad, False)
-                versioned = a._vc
+                va = a._vc
+                versioned = va is not None and va.value
         elif isinstance(b, Tensor):
             arrays = (a, b.data)
             needs = (False, b.requires_grad)
-            versioned = b._vc
+            vb = b._vc
+            versioned = vb is not None and vb.value
         else:
             arrays, needs, versioned = inputs, (False, False), 0
         requires = needs[0] or needs[1]
@@ -213,7 +216,8 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
         if isinstance(x, Tensor):
             arrays = (x.data,)
             requires = x.requires_grad
-            versioned = x._vc
+            vx = x._vc
+            versioned = vx is not None and vx.value
         else:
             arrays, requires, versioned = inputs, False, 0
         needs = (requires,)
@@ -221,7 +225,7 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         needs = [isinstance(x, Tensor) and x.requires_grad for x in inputs]
         requires = True in needs
-        versioned = any(isinstance(x, Tensor) and x._vc is not None for x in inputs)
+        versioned = any(isinstance(x, Tensor) and x._version for x in inputs)
     try:
         out = op.forward(*arrays, **attrs) if attrs else op.forward(*arrays)
     except (ValueError, IndexError, TypeError) as exc:
@@ -691,8 +695,11 @@ def _run_on_arrays(root_nodes: list, pending: dict, borrowed: set, leaf_grads: d
                 owned = True  # fresh memory: the common case
             else:
                 if g_root is None:
-                    g_root = _root_of(g)
-                    shared = _count_sharing(input_grads, node.needs, g, g_root)
+                    g_root = g if g.base is None else g.base
+                    shared = 0
+                    for gy in input_grads:
+                        if gy is not None and (gy is g or gy.base is g_root):
+                            shared += 1
                 root = gx if base is None else base
                 if root is g_root:
                     owned = g_owned and shared == 1
@@ -729,15 +736,6 @@ def _run_on_arrays(root_nodes: list, pending: dict, borrowed: set, leaf_grads: d
             node.inputs = None
             if node.out is not None:
                 node.out = None
-
-
-def _count_sharing(input_grads: Sequence, needs: Sequence, g: Any, g_root: Any) -> int:
-    """How many of a vjp's needed results are the upstream gradient or views of its memory."""
-    count = 0
-    for need, gx in zip(needs, input_grads):
-        if need and gx is not None and (gx is g or _root_of(gx) is g_root):
-            count += 1
-    return count
 
 
 def _is_saved(root: Any, arrays: Sequence, out: Any) -> bool:

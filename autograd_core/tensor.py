@@ -288,8 +288,8 @@ class Tensor:
                                  f"this tensor has shape {self.shape}: pass gradient=")
             seed = np.ones_like(self.data)
         else:
-            seed = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient,
-                                                                                 dtype=self.dtype)
+            seed = gradient.data if isinstance(gradient, Tensor) else _seed_array(gradient,
+                                                                                  self.dtype)
             if seed.shape != self.shape:
                 raise GraphError(f"backward: gradient has shape {seed.shape} but the tensor has "
                                  f"shape {self.shape}")
@@ -297,6 +297,8 @@ class Tensor:
                 seed = gradient
         if create_graph and not isinstance(seed, Tensor):
             seed = Tensor._wrap(seed)
+        if inputs is not None:
+            inputs = _backward_inputs(inputs)
         retain = create_graph if retain_graph is None else retain_graph
         graph.backward([self], [seed], retain_graph=retain, create_graph=create_graph, inputs=inputs)
 
@@ -578,6 +580,39 @@ def _warn_if_tracing(tensor: Tensor, what: str) -> None:
     if graph.active_tapes:
         for tape in graph.current_tapes():
             tape._note_data_dependence(tensor, what)
+
+
+# ---- backward arguments (core9) ----------------------------------------------------------------
+
+def _seed_array(gradient: Any, dtype: np.dtype) -> np.ndarray:
+    """backward()'s `gradient` as an array of the tensor's dtype: numbers, nested lists, arrays."""
+    if isinstance(gradient, (str, bytes)) or not isinstance(
+            gradient, (np.ndarray, np.generic, list, tuple, int, float, complex)):
+        raise DTypeError(f"backward: gradient must be a Tensor, an array or numbers, got "
+                         f"{type(gradient).__name__}")
+    try:
+        return np.asarray(gradient, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise DTypeError(f"backward: gradient cannot be converted to {dtype}: {exc}") from None
+
+
+def _backward_inputs(inputs: Any) -> list:
+    """backward()'s `inputs`: a Tensor or a non-empty sequence of Tensors (PyTorch's rules)."""
+    if isinstance(inputs, Tensor):
+        return [inputs]
+    try:
+        items = list(inputs)
+    except TypeError:
+        raise DTypeError(f"backward: inputs must be a Tensor or a sequence of Tensors, got "
+                         f"{type(inputs).__name__}") from None
+    if not items:
+        raise InvalidArgumentError("backward: the inputs argument cannot be empty")
+    for i, t in enumerate(items):
+        if not isinstance(t, Tensor):
+            raise DTypeError(f"backward: inputs[{i}] must be a Tensor, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise GraphError(f"backward: inputs[{i}] (shape {t.shape}) does not require grad")
+    return items
 
 
 # ---- in-place helpers (core9) ----------------------------------------------------------------------
