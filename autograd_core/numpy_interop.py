@@ -71,8 +71,9 @@ def _into_arrays(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
 
     if is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
         raise UnsupportedError(
-            f"numpy.{ufunc.__name__} with out= arrays: an operand requires grad and its graph would "
-            "be dropped; use .detach() (or .data) on it, or run under no_grad()")
+            f"numpy.{ufunc.__name__} with out= arrays is not supported on autograd_core Tensors "
+            "that require grad (the graph would be dropped); use .detach() (or .data) on them, or "
+            "run under no_grad()")
     arrays = tuple(x.data if isinstance(x, Tensor) else x for x in inputs)
     result = ufunc(*arrays, **kwargs)
     return result
