@@ -11,7 +11,7 @@ import pytest
 
 import autograd_core as ag
 from autograd_core import graph
-from autograd_core.errors import DTypeError, GraphError, InvalidArgumentError, ShapeError
+from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError
 
 torch = pytest.importorskip("torch")
 
