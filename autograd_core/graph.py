@@ -234,6 +234,13 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
         out = np.asarray(out)
     result = Tensor.__new__(Tensor)
     result.data = out
+    base = out.base
+    if base is None and out is not arrays[0]:
+        vc = None  # fresh memory (the common case)
+    else:  # a view of (or the same array as) an input: share the input's version counter
+        vc = _shared_counter(inputs, out if base is None else base, out)
+        if vc is not None:
+            result._vc = vc
     if requires and _state.grad_enabled:
         node = Node.__new__(Node)
         node.op = op
@@ -245,6 +252,8 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
             node.attrs = attrs
         if op.save_output:
             node.out = out
+            if vc is not None:
+                node.out_version = (vc, vc.value)
         node.needs = needs
         node.seq = next_sequence_number()
         node.versions = tuple([x._version if isinstance(x, Tensor) else 0 for x in inputs]) \
@@ -259,35 +268,28 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
         result.requires_grad = False
         if _state.anomaly:
             _check_finite(out, op, "forward", None)
-    if out.base is not None or out is arrays[0]:
-        _share_version_counter(result, inputs)
     if active_tapes:
         for tape in current_tapes():
             tape._record(op, inputs, attrs, result)
     return result
 
 
-def _share_version_counter(result: Tensor, inputs: Sequence) -> None:
-    """When an op's output is a numpy view of an input's memory (a slice, transpose, reshape,
-    expand...), the output shares that input's version counter, so an in-place write through
-    either is seen by every node that saved the memory. Called only for outputs that are views."""
-    out = result.data
-    root = out.base if out.base is not None else out
+def _shared_counter(inputs: Sequence, root: Any, out: np.ndarray) -> Any:
+    """The version counter an op's output shares when it is a numpy view of an input's memory (a
+    slice, transpose, reshape, expand...): that input's, so an in-place write through either is
+    seen by every node that saved the memory. None when `out` views a temporary made in forward.
+    `root` is the array owning out's memory (numpy points a view's base at the owner)."""
     for x in inputs:
         if isinstance(x, Tensor):
             data = x.data
-            if (data.base if data.base is not None else data) is root:
-                break
-    else:
-        for x in inputs:
-            if isinstance(x, Tensor) and np.may_share_memory(out, x.data):
-                break
-        else:
-            return  # a view of a temporary made inside forward: fresh memory
-    vc = result._vc = version_counter(x)
-    node = result.grad_fn
-    if node is not None and node.out is out:
-        node.out_version = (vc, vc.value)
+            if data is root or data.base is root:
+                vc = x._vc
+                return vc if vc is not None else version_counter(x)
+    for x in inputs:  # memory owned by a non-numpy object: compare bounds
+        if isinstance(x, Tensor) and np.may_share_memory(out, x.data):
+            vc = x._vc
+            return vc if vc is not None else version_counter(x)
+    return None
 
 
 def apply_nondifferentiable(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
@@ -299,8 +301,11 @@ def apply_nondifferentiable(op: type[Op], inputs: tuple, attrs: dict | None = No
     except (ValueError, IndexError, TypeError) as exc:
         raise _forward_error(op, arrays, attrs, exc) from None
     result = Tensor._wrap(out)
-    if result.data.base is not None:
-        _share_version_counter(result, inputs)
+    base = result.data.base
+    if base is not None:
+        vc = _shared_counter(inputs, base, result.data)
+        if vc is not None:
+            result._vc = vc
     if active_tapes:
         for tape in current_tapes():
             tape._record(op, inputs, attrs, result)
@@ -700,11 +705,9 @@ def _run_on_arrays(root_nodes: list, pending: dict, borrowed: set, leaf_grads: d
                     for gy in input_grads:
                         if gy is not None and (gy is g or gy.base is g_root):
                             shared += 1
-                root = gx if base is None else base
-                if root is g_root:
-                    owned = g_owned and shared == 1
-                else:  # a view of a temporary is fresh; of a saved array, borrowed
-                    owned = not _is_saved(root, arrays, node.out)
+                # a gradient is linear in g: g itself, a view of g's memory, or computed (fresh
+                # memory, possibly seen through a view of a temporary)
+                owned = (gx if base is None else base) is not g_root or (g_owned and shared == 1)
             parent = x.grad_fn
             if parent is not None:
                 parent_seq = parent.seq
@@ -736,14 +739,6 @@ def _run_on_arrays(root_nodes: list, pending: dict, borrowed: set, leaf_grads: d
             node.inputs = None
             if node.out is not None:
                 node.out = None
-
-
-def _is_saved(root: Any, arrays: Sequence, out: Any) -> bool:
-    """Whether memory `root` belongs to one of the node's saved arrays (inputs or output)."""
-    for array in arrays:
-        if isinstance(array, np.ndarray) and _root_of(array) is root:
-            return True
-    return out is not None and _root_of(out) is root
 
 
 def _node_extras(node: Node, g: Any, create_graph: bool, accumulate: bool) -> Any:
@@ -816,13 +811,8 @@ def _run_recorded(order: list, pending: dict, borrowed: set, leaf_grads: dict,
                 _check_finite(gx, node.op, "backward", node)
             results.append((x, gx))
         shared = sum(1 for _, gx in results if gx is g or _root_of(gx.data) is g_root)
-        saved_arrays = [x.data for x in inputs if isinstance(x, Tensor)]
         for x, gx in results:
-            root = _root_of(gx.data)
-            if root is g_root or gx is g:
-                owned = g_owned and shared == 1
-            else:
-                owned = gx.data.base is None or not _is_saved(root, saved_arrays, node.out)
+            owned = (g_owned and shared == 1) or (gx is not g and _root_of(gx.data) is not g_root)
             parent = input_grad_fn(x, node)
             if parent is not None:
                 if useful is not None and parent not in useful:
