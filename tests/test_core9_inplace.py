@@ -312,3 +312,23 @@ def test_fill_with_a_tensor_value_that_requires_grad_gets_the_summed_gradient() 
     t.fill_(value)
     (t * ag.tensor([1.0, 2.0, 3.0])).sum().backward()
     assert value.grad.item() == pytest.approx(6.0)
+
+
+def test_second_derivatives_through_recorded_in_place_ops_match_torch() -> None:
+    def run(make):
+        a, b = make(-4.0), make(2.0)
+        c = a * b
+        c += c * a
+        c *= b
+        return a, c.sum()
+
+    a, out = run(lambda v: ag.tensor(v, requires_grad=True, dtype=np.float64))
+    out.backward(create_graph=True)
+    first = a.grad
+    a.grad = None
+    first.backward()
+    ta, tout = run(lambda v: torch.tensor(v, requires_grad=True, dtype=torch.float64))
+    (tfirst,) = torch.autograd.grad(tout, [ta], create_graph=True)
+    (tsecond,) = torch.autograd.grad(tfirst, [ta])
+    assert first.item() == pytest.approx(tfirst.item(), rel=1e-12)
+    assert a.grad.item() == pytest.approx(tsecond.item(), rel=1e-12)
