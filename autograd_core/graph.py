@@ -47,6 +47,10 @@ def current_tapes() -> list:
     return [tape for tape in active_tapes if tape._thread == thread and not tape._paused]
 
 
+#: The Op classes whose `fresh_output` is True (a set lookup is cheaper than the attribute).
+_FRESH_OUTPUT_OPS: set = set()
+
+
 class Op:
     """An op: `forward(*arrays, **attrs) -> array` and `vjp(xp, needs, g, out, *inputs, **attrs)`.
 
@@ -67,6 +71,21 @@ class Op:
     #: Mul, a is read only when b needs a gradient), so a write into an input that no needed
     #: gradient reads is not an error (PyTorch saves only what the needed gradients use).
     read_by: tuple | None = None
+    #: True when forward always returns new memory (a numpy ufunc does): apply then skips the
+    #: check for outputs that view an input. Set automatically for ufunc forwards.
+    fresh_output: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        forward = cls.__dict__.get("forward")
+        if forward is not None and "fresh_output" not in cls.__dict__:
+            forward = getattr(forward, "__func__", forward)
+            cls.fresh_output = isinstance(forward, np.ufunc) and forward.nout == 1
+        if cls.fresh_output:
+            _FRESH_OUTPUT_OPS.add(cls)
+        else:
+            _FRESH_OUTPUT_OPS.discard(cls)
+
 
     @staticmethod
     def forward(*arrays: Any, **attrs: Any) -> np.ndarray:
@@ -234,13 +253,16 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
         out = np.asarray(out)
     result = Tensor.__new__(Tensor)
     result.data = out
-    base = out.base
-    if base is None and out is not arrays[0]:
-        vc = None  # fresh memory (the common case)
-    else:  # a view of (or the same array as) an input: share the input's version counter
-        vc = _shared_counter(inputs, out if base is None else base, out)
-        if vc is not None:
-            result._vc = vc
+    if op in _FRESH_OUTPUT_OPS:
+        vc = None
+    else:
+        base = out.base
+        if base is None and out is not arrays[0]:
+            vc = None  # fresh memory
+        else:  # a view of (or the same array as) an input: share the input's version counter
+            vc = _shared_counter(inputs, out if base is None else base, out)
+            if vc is not None:
+                result._vc = vc
     if requires and _state.grad_enabled:
         node = Node.__new__(Node)
         node.op = op
