@@ -63,3 +63,16 @@ def __getattr__(name: str):
 
         return importlib.import_module(name)
     raise AttributeError(f"module 'autograd_core' has no attribute {name!r}")
+
+# ---- the public API (core9): `__all__`, computed from what is defined above. Keep this block ----
+# ---- last, so that names added above it are exported by `from autograd_core import *` too. ----
+from types import ModuleType as _ModuleType  # noqa: E402
+
+#: Engine internals reachable as attributes (for op authors and vjps) but not part of the API.
+_INTERNAL_NAMES = frozenset({"Op", "apply_nondifferentiable", "normalize_index", "index_scatter"})
+#: Submodules that are public API (the others are implementation modules).
+_PUBLIC_MODULES = frozenset({"errors", "functional", "viz", "autograd", "amp", "onnx", "random"})
+__all__ = sorted(
+    name for name, value in globals().items()
+    if not name.startswith("_") and name not in _INTERNAL_NAMES
+    and (not isinstance(value, _ModuleType) or name in _PUBLIC_MODULES))

@@ -9,18 +9,40 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import graph
-from .errors import GraphError, InvalidArgumentError
+from .errors import DTypeError, GraphError, InvalidArgumentError
 from .mode import enable_grad
 from .tensor import Tensor
 
 
+class _Argument(graph.Op):
+    """Identity: stands for one argument position of a transformed function, so each position
+    gets its own gradient (JAX semantics) even when the same tensor is passed twice, while
+    derivatives still flow on to the tensor (transforms nest: grad of grad, hessian)."""
+
+    name = "argument"
+    saved_inputs = ()
+
+    @staticmethod
+    def forward(x: np.ndarray) -> np.ndarray:
+        return x.view()
+
+    @staticmethod
+    def vjp(xp: Any, needs: tuple, g: Any, out: Any, x: Any) -> tuple:
+        return (g,)
+
+
 def _leaf(x: Any) -> Tensor:
-    """A fresh leaf that requires grad; a Tensor that already requires grad is used as is, so
-    transforms nest (grad of grad, hessian = jacobian of grad)."""
+    """A tensor standing for one differentiated argument position: a fresh leaf that requires
+    grad, or, for a Tensor that already requires grad, a recorded identity of it (a new node per
+    position, so `grad(f, argnums=(0, 1))(x, x)` differentiates each position separately and
+    transforms nest: grad of grad, hessian = jacobian of grad)."""
     if isinstance(x, Tensor) and x.requires_grad:
-        return x
+        return graph.apply(_Argument, (x,))
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     if data.dtype.kind not in "fc":
+        if data.dtype.kind not in "biu":
+            raise DTypeError(f"cannot differentiate with respect to an argument of dtype "
+                             f"{data.dtype}")
         data = data.astype(np.float64)
     t = Tensor._wrap(data)
     t.requires_grad = True
@@ -28,7 +50,27 @@ def _leaf(x: Any) -> Tensor:
 
 
 def _argnums_tuple(argnums: int | Sequence[int]) -> tuple[int, ...]:
-    return (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool):
+        return (int(argnums),)
+    try:
+        nums = tuple(argnums)
+    except TypeError:
+        raise DTypeError(f"argnums must be an int or a sequence of ints, got "
+                         f"{type(argnums).__name__}") from None
+    if not nums or any(not isinstance(n, (int, np.integer)) or isinstance(n, bool) for n in nums):
+        raise DTypeError(f"argnums must be an int or a non-empty sequence of ints, got {argnums!r}")
+    return tuple(int(n) for n in nums)
+
+
+def _positions(nums: tuple[int, ...], count: int, op_name: str) -> tuple[int, ...]:
+    """argnums checked against the number of arguments (negative ones count from the end)."""
+    result = []
+    for n in nums:
+        if not -count <= n < count:
+            raise InvalidArgumentError(f"{op_name}: argnums {n} is out of range for a call with "
+                                       f"{count} positional argument(s)")
+        result.append(n % count)
+    return tuple(result)
 
 
 def _gradients(output: Tensor, sources: Sequence[Tensor], seed: Any, create_graph: bool,
@@ -75,17 +117,16 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
     nums = _argnums_tuple(argnums)
 
     def wrapped(*args: Any) -> tuple:
+        positions = _positions(nums, len(args), "grad")
         with enable_grad():
             leaves = list(args)
-            for i in nums:
-                if i >= len(args):
-                    raise InvalidArgumentError(f"grad: argnums {i} but only {len(args)} arguments")
+            for i in dict.fromkeys(positions):
                 leaves[i] = _leaf(args[i])
             result = f(*leaves)
             value, aux = result if has_aux else (result, None)
             if not isinstance(value, Tensor):
                 raise GraphError(f"grad: the function must return a Tensor, got {type(value).__name__}")
-            grads = _gradients(value, [leaves[i] for i in nums],
+            grads = _gradients(value, [leaves[i] for i in positions],
                                _seed_for(value, create_graph, "grad"), create_graph)
         grad_out = grads[0] if isinstance(argnums, int) else tuple(grads)
         return ((value, aux), grad_out) if has_aux else (value, grad_out)
@@ -157,12 +198,13 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0, create_graph: bool =
     nums = _argnums_tuple(argnums)
 
     def wrapped(*args: Any) -> Any:
+        positions = _positions(nums, len(args), "jacobian")
         with enable_grad():
             leaves = list(args)
-            for i in nums:
+            for i in dict.fromkeys(positions):
                 leaves[i] = _leaf(args[i])
             output = _check_output(f(*leaves), "jacobian")
-            sources = [leaves[i] for i in nums]
+            sources = [leaves[i] for i in positions]
             rows = [[] for _ in nums]
             for index in np.ndindex(*output.shape):
                 seed = np.zeros_like(output.data)

@@ -13,14 +13,15 @@ import math
 import operator
 import os
 import sys
+import threading
 import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from . import amp, mode
-from .errors import AnomalyError, GraphError, IndexOutOfRangeError, ShapeError
-from .tensor import INPLACE_UPDATES, Tensor
+from .errors import AnomalyError, DTypeError, GraphError, IndexOutOfRangeError, ShapeError
+from .tensor import INPLACE_UPDATES, Tensor, version_counter
 
 _state = mode.state
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -32,8 +33,22 @@ _LIBRARY_DIRS = tuple(os.path.join(os.path.dirname(_PACKAGE_DIR), name) + os.sep
 #: running nodes in decreasing sequence number is a valid order for backward.
 next_sequence_number = itertools.count().__next__
 
-#: Tapes currently open (autograd_core.tape.Tape); `apply` reports each op to them.
+#: Tapes currently open in any thread (autograd_core.tape.Tape). A tape records only the thread
+#: that opened it (grad mode is thread-local, tapes are too): `apply` checks this list (cheap when
+#: empty) and reports each op to `current_tapes()`.
 active_tapes: list = []
+
+
+def current_tapes() -> list:
+    """The open tapes that record this thread's ops (not paused by a replayable host call)."""
+    if not active_tapes:
+        return []
+    thread = threading.get_ident()
+    return [tape for tape in active_tapes if tape._thread == thread and not tape._paused]
+
+
+#: The Op classes whose `fresh_output` is True (a set lookup is cheaper than the attribute).
+_FRESH_OUTPUT_OPS: set = set()
 
 
 class Op:
@@ -52,6 +67,25 @@ class Op:
     #: Indices of the inputs whose values vjp reads (None: all). Other large intermediate inputs
     #: are held as `Unsaved` stand-ins, so their arrays can be freed before backward.
     saved_inputs: tuple | None = None
+    #: Optional finer form: read_by[i] lists the inputs whose gradients read input i's value (for
+    #: Mul, a is read only when b needs a gradient), so a write into an input that no needed
+    #: gradient reads is not an error (PyTorch saves only what the needed gradients use).
+    read_by: tuple | None = None
+    #: True when forward always returns new memory (a numpy ufunc does): apply then skips the
+    #: check for outputs that view an input. Set automatically for ufunc forwards.
+    fresh_output: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        forward = cls.__dict__.get("forward")
+        if forward is not None and "fresh_output" not in cls.__dict__:
+            forward = getattr(forward, "__func__", forward)
+            cls.fresh_output = isinstance(forward, np.ufunc) and forward.nout == 1
+        if cls.fresh_output:
+            _FRESH_OUTPUT_OPS.add(cls)
+        else:
+            _FRESH_OUTPUT_OPS.discard(cls)
+
 
     @staticmethod
     def forward(*arrays: Any, **attrs: Any) -> np.ndarray:
@@ -79,6 +113,9 @@ class Node:
     __slots__ = ("op", "inputs", "needs", "versions", "seq", "__dict__", "__weakref__")
     attrs: dict | None = None
     out: Any = None
+    #: (VersionCounter, value when recorded) of the saved output's memory, once some tensor on
+    #: that memory has a counter (see tensor.version_counter); None while nobody can write it.
+    out_version: tuple | None = None
     hooks: list | None = None
     retained: weakref.ref | None = None
     created_at: str | None = None
@@ -95,7 +132,8 @@ class Node:
         """(grad_fn of each input, or None), like PyTorch's; empty once the graph is freed."""
         if self.inputs is None:
             return ()
-        return tuple(getattr(x, "grad_fn", None) for x in self.inputs)
+        return tuple(input_grad_fn(x, self) if hasattr(x, "grad_fn") else None
+                     for x in self.inputs)
 
     def __repr__(self) -> str:
         return f"<{type_name(self.op)}Backward>"
@@ -141,6 +179,18 @@ def _without_unsaved(inputs: tuple, saved: tuple) -> tuple:
                   and x.data.size >= UNSAVED_MIN_SIZE else x for i, x in enumerate(inputs)])
 
 
+def input_grad_fn(x: Any, node: Node) -> Node | None:
+    """The grad_fn input `x` had when `node` recorded it. It differs from `x.grad_fn` only after a
+    recorded in-place update of x (x += ... on a non-leaf): x's grad_fn then became a newer node,
+    recognisable by its higher sequence number, and the older one is found in x's history."""
+    parent = x.grad_fn
+    if parent is not None and parent.seq > node.seq:
+        for older in reversed(x._grad_fn_history):
+            if older is None or older.seq < node.seq:
+                return older
+    return parent
+
+
 def type_name(op: type[Op]) -> str:
     name = op.name
     return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
@@ -170,15 +220,18 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
             if isinstance(b, Tensor):
                 arrays = (a.data, b.data)
                 needs = (a.requires_grad, b.requires_grad)
-                versioned = a._version or b._version
+                va, vb = a._vc, b._vc
+                versioned = (va is not None and va.value) or (vb is not None and vb.value)
             else:
                 arrays = (a.data, b)
                 needs = (a.requires_grad, False)
-                versioned = a._version
+                va = a._vc
+                versioned = va is not None and va.value
         elif isinstance(b, Tensor):
             arrays = (a, b.data)
             needs = (False, b.requires_grad)
-            versioned = b._version
+            vb = b._vc
+            versioned = vb is not None and vb.value
         else:
             arrays, needs, versioned = inputs, (False, False), 0
         requires = needs[0] or needs[1]
@@ -187,7 +240,8 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
         if isinstance(x, Tensor):
             arrays = (x.data,)
             requires = x.requires_grad
-            versioned = x._version
+            vx = x._vc
+            versioned = vx is not None and vx.value
         else:
             arrays, requires, versioned = inputs, False, 0
         needs = (requires,)
@@ -204,6 +258,16 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
         out = np.asarray(out)
     result = Tensor.__new__(Tensor)
     result.data = out
+    if op in _FRESH_OUTPUT_OPS:
+        vc = None
+    else:
+        base = out.base
+        if base is None and out is not arrays[0]:
+            vc = None  # fresh memory
+        else:  # a view of (or the same array as) an input: share the input's version counter
+            vc = _shared_counter(inputs, out if base is None else base, out)
+            if vc is not None:
+                result._vc = vc
     if requires and _state.grad_enabled:
         node = Node.__new__(Node)
         node.op = op
@@ -215,6 +279,8 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
             node.attrs = attrs
         if op.save_output:
             node.out = out
+            if vc is not None:
+                node.out_version = (vc, vc.value)
         node.needs = needs
         node.seq = next_sequence_number()
         node.versions = tuple([x._version if isinstance(x, Tensor) else 0 for x in inputs]) \
@@ -232,9 +298,27 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
         if _state.anomaly:
             _check_finite(out, op, "forward", None)
     if active_tapes:
-        for tape in active_tapes:
+        for tape in current_tapes():
             tape._record(op, inputs, attrs, result)
     return result
+
+
+def _shared_counter(inputs: Sequence, root: Any, out: np.ndarray) -> Any:
+    """The version counter an op's output shares when it is a numpy view of an input's memory (a
+    slice, transpose, reshape, expand...): that input's, so an in-place write through either is
+    seen by every node that saved the memory. None when `out` views a temporary made in forward.
+    `root` is the array owning out's memory (numpy points a view's base at the owner)."""
+    for x in inputs:
+        if isinstance(x, Tensor):
+            data = x.data
+            if data is root or data.base is root:
+                vc = x._vc
+                return vc if vc is not None else version_counter(x)
+    for x in inputs:  # memory owned by a non-numpy object: compare bounds
+        if isinstance(x, Tensor) and np.may_share_memory(out, x.data):
+            vc = x._vc
+            return vc if vc is not None else version_counter(x)
+    return None
 
 
 def apply_nondifferentiable(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
@@ -246,8 +330,13 @@ def apply_nondifferentiable(op: type[Op], inputs: tuple, attrs: dict | None = No
     except (ValueError, IndexError, TypeError, OverflowError) as exc:
         raise _forward_error(op, arrays, attrs, exc) from None
     result = Tensor._wrap(out)
+    base = result.data.base
+    if base is not None:
+        vc = _shared_counter(inputs, base, result.data)
+        if vc is not None:
+            result._vc = vc
     if active_tapes:
-        for tape in active_tapes:
+        for tape in current_tapes():
             tape._record(op, inputs, attrs, result)
     return result
 
@@ -323,7 +412,7 @@ def backward_order(roots: Sequence[Node]) -> list[Node]:
             raise _freed_error(node)
         for x, need in zip(inputs, node.needs):
             if need:
-                parent = x.grad_fn
+                parent = input_grad_fn(x, node)
                 if parent is not None and parent not in seen:
                     seen.add(parent)
                     stack.append(parent)
@@ -343,38 +432,161 @@ def _accumulate(existing: Any, g: Any) -> Any:
 
 
 def _apply_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
+    """Runs the hooks in order on the gradient (as a Tensor); a hook may return a replacement of
+    the same shape and dtype (anything else raises, as PyTorch does)."""
     value = g if isinstance(g, Tensor) else Tensor._wrap(g)
     for hook in list(hooks):
         replaced = hook(value)
         if replaced is not None:
-            value = replaced if isinstance(replaced, Tensor) else Tensor._wrap(np.asarray(replaced))
+            value = _hook_result(hook, replaced, value)
     return value if create_graph else value.data
 
 
+def _hook_result(hook: Callable, replaced: Any, current: Tensor) -> Tensor:
+    """A hook's return value as a gradient Tensor, checked against the gradient it replaces."""
+    name = getattr(hook, "__qualname__", None) or repr(hook)
+    if isinstance(replaced, Tensor):
+        new = replaced
+    elif isinstance(replaced, np.ndarray):
+        new = Tensor._wrap(replaced)
+    elif isinstance(replaced, (bool, int, float, complex, np.generic, list, tuple)):
+        try:
+            new = Tensor._wrap(np.asarray(replaced, dtype=current.dtype))
+        except (TypeError, ValueError):
+            raise DTypeError(f"hook {name!r} returned a non-numeric {type(replaced).__name__}; a "
+                             "gradient hook must return a Tensor, an array or None") from None
+    else:
+        raise DTypeError(f"hook {name!r} returned a {type(replaced).__name__}; a gradient hook "
+                         "must return a Tensor, an array or None")
+    if new.shape != current.shape:
+        raise ShapeError(f"hook {name!r} has changed the size of value: the gradient has shape "
+                         f"{current.shape}, the hook returned shape {new.shape}")
+    if new.dtype != current.dtype:
+        raise DTypeError(f"hook {name!r} has changed the type of value (was {current.dtype}, got "
+                         f"{new.dtype})")
+    return new
+
+
 def owned_gradient(gx: np.ndarray) -> np.ndarray:
-    """A leaf's gradient as an array nobody else holds, in row-major order: `gx` itself when it is
-    fresh, else a copy (a view of an array that something else still references, read-only, or
-    column-major)."""
-    base = gx.base
-    if (not gx.flags.writeable or not gx.flags.c_contiguous
-            or (base is not None and sys.getrefcount(base) > 3)):
+    """`gx` as an array a leaf's `.grad` may keep: itself when it is a fresh, writeable, row-major
+    array that is no view, else a row-major copy. (The eager backward decides ownership exactly,
+    see `_run_on_arrays`; this conservative form is what traced replays use.)"""
+    if gx.base is not None or not gx.flags.writeable or not gx.flags.c_contiguous:
         return np.array(gx, order="C")
     return gx
 
 
+def _storable(g: Any, owned: bool) -> Any:
+    """A leaf gradient ready to become `.grad`: a row-major writeable array nobody else holds
+    (copied unless the engine made it and handed it to no one else)."""
+    if owned and type(g) is np.ndarray and g.flags.writeable and g.flags.c_contiguous:
+        return g
+    return np.array(g, order="C")
+
+
+class Clone(Op):
+    """A differentiable copy (used to give a leaf under create_graph a gradient of its own)."""
+
+    name = "clone"
+    saved_inputs = ()
+
+    @staticmethod
+    def forward(x: np.ndarray) -> np.ndarray:
+        return np.array(x, copy=True)
+
+    @staticmethod
+    def vjp(xp: Any, needs: tuple, g: Any, out: Any, x: Any) -> tuple:
+        return (g,)
+
+
+def _storable_tensor(g: Tensor, owned: bool) -> Tensor:
+    """create_graph's `_storable`: a gradient Tensor whose memory nobody else holds (a recorded
+    copy when it is borrowed, so it stays differentiable)."""
+    if owned and g.data.flags.writeable and g.data.base is None:
+        return g
+    return apply(Clone, (g,))
+
+
+def _root_of(array: Any) -> Any:
+    base = array.base
+    return array if base is None else base
+
+
+def _version_error(node: Node, what: str, x: Any, version: int, current: int) -> GraphError:
+    label = f" {x.name!r}" if getattr(x, "name", None) else ""
+    return GraphError(
+        f"backward: one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: {what}{label} of {node!r} (shape {x.shape}, {x.dtype}) was modified "
+        f"in place after it was recorded (version {version} -> {current}); its gradient would be "
+        "wrong. Use an out-of-place op instead (or .clone() before the in-place update).")
+
+
 def _check_versions(node: Node) -> None:
-    """Raises if an input was modified in place after the node recorded it (version counters)."""
+    """Raises if a value the node's vjp reads (a saved input, or its saved output) was written in
+    place after the node recorded it (version counters are shared per buffer)."""
     recorded = node.versions
     if recorded.__class__ is not tuple:
         if recorded == INPLACE_UPDATES[0]:
             return
         recorded = (0,) * len(node.inputs)
-    for x, version in zip(node.inputs, recorded):
-        if isinstance(x, Tensor) and x._version != version:
-            raise GraphError(
-                f"backward: an input of {node!r} (shape {x.shape}) was modified in place after it "
-                f"was recorded (version {version} -> {x._version}); its gradient would be wrong. "
-                "Use an out-of-place op instead.")
+    op = node.op
+    saved = op.saved_inputs
+    read_by = op.read_by
+    for i, (x, version) in enumerate(zip(node.inputs, recorded)):
+        if isinstance(x, Tensor) and (saved is None or i in saved) and (
+                read_by is None or any(node.needs[j] for j in read_by[i])):
+            vc = x._vc
+            current = 0 if vc is None else vc.value
+            if current != version:
+                raise _version_error(node, f"input {i}", x, version, current)
+    watched = node.out_version
+    if watched is not None and node.out is not None and watched[0].value != watched[1]:
+        raise _version_error(node, "the output", Tensor._wrap(node.out), watched[1],
+                             watched[0].value)
+
+
+def _useful_nodes(root_nodes: Sequence[Node], wanted: dict,
+                  wanted_nodes: dict) -> tuple[set, set]:
+    """For backward(inputs=...): (the nodes that lead to a wanted tensor, the nodes whose vjp must
+    run because some input leads to one). Only these run, as PyTorch runs only the part of the
+    graph between the roots and the inputs; the rest is neither computed nor freed."""
+    useful: set = set()
+    runs: set = set()
+    done: set = set()
+    stack = [(node, False) for node in root_nodes]
+    while stack:
+        node, expanded = stack.pop()
+        if node in done:
+            continue
+        inputs = node.inputs
+        if not expanded:
+            stack.append((node, True))
+            if inputs is not None:
+                for x, need in zip(inputs, node.needs):
+                    if need:
+                        parent = input_grad_fn(x, node)
+                        if parent is not None and parent not in done:
+                            stack.append((parent, False))
+            continue
+        done.add(node)
+        hit = False
+        if inputs is not None:
+            for x, need in zip(inputs, node.needs):
+                if need:
+                    parent = input_grad_fn(x, node)
+                    if parent is None:
+                        if id(x) in wanted:
+                            hit = True
+                    elif parent in useful:
+                        hit = True
+        else:
+            hit = True  # let it run, so the freed-graph error is raised
+        if hit:
+            runs.add(node)
+            useful.add(node)
+        elif node in wanted_nodes:
+            useful.add(node)
+    return useful, runs
 
 
 def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool = False,
@@ -382,17 +594,22 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
              accumulate: bool = True) -> dict | None:
     """Applies the chain rule from `roots` (seeded with `grads`) back through the recorded graph.
 
-    Leaf tensors that require grad get their `.grad` accumulated. With `accumulate=False` no
-    `.grad` is touched: the gradients of `inputs` (leaves or not) are returned in a dict keyed by
-    id. Without `retain_graph` each node releases its saved buffers as soon as it has run.
+    Leaf tensors that require grad get their `.grad` accumulated. With `inputs`, only those
+    tensors (leaves or not, as PyTorch) get `.grad`, and only the part of the graph that leads to
+    them runs. With `accumulate=False` no `.grad` is touched: the gradients of `inputs` are
+    returned in a dict keyed by id. Without `retain_graph` each node releases its saved buffers
+    as soon as it has run. A `.grad` never shares memory with a caller's array (a seed, a hook's
+    result) or with another tensor's `.grad`: gradients the engine did not make itself, or handed
+    to two consumers, are copied when stored.
     """
     from . import ops as tensor_namespace
 
     if active_tapes and accumulate:
-        for tape in active_tapes:
+        for tape in current_tapes():
             tape._record_backward(roots, grads, retain_graph, create_graph, inputs)
     pending: dict = {}
-    leaf_grads: dict = {}
+    borrowed: set = set()  # nodes whose pending gradient the engine does not own
+    leaf_grads: dict = {}  # id -> (tensor, gradient, owned)
     wanted = None if inputs is None else {id(t): t for t in inputs}
     wanted_nodes = {} if inputs is None else {t.grad_fn: id(t) for t in inputs
                                               if t.grad_fn is not None}
@@ -402,41 +619,66 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
             g = g.data if isinstance(g, Tensor) else g
         if root.grad_fn is None:
             previous = leaf_grads.get(id(root))
-            leaf_grads[id(root)] = (root, g if previous is None else previous[1] + g)
+            leaf_grads[id(root)] = (root, g, False) if previous is None else (
+                root, previous[1] + g, True)
             continue
-        pending[root.grad_fn] = _accumulate(pending.get(root.grad_fn), g)
-        root_nodes.append(root.grad_fn)
+        node = root.grad_fn
+        if node in pending:
+            pending[node] = pending[node] + g
+            borrowed.discard(node)
+        else:
+            pending[node] = g
+            borrowed.add(node)
+            root_nodes.append(node)
+    useful = runs = None
+    if wanted is not None and root_nodes:
+        useful, runs = _useful_nodes(root_nodes, wanted, wanted_nodes)
+        root_nodes = [node for node in root_nodes if node in useful]
 
     previous_mode = _state.grad_enabled
     _state.grad_enabled = create_graph
     try:
         if create_graph:
-            _run_recorded(backward_order(root_nodes), pending, leaf_grads, wanted, wanted_nodes,
-                          retain_graph, tensor_namespace, accumulate)
+            _run_recorded(backward_order(root_nodes), pending, borrowed, leaf_grads, wanted,
+                          wanted_nodes, retain_graph, tensor_namespace, accumulate, useful, runs)
         else:
-            _run_on_arrays(root_nodes, pending, leaf_grads, wanted, wanted_nodes, retain_graph,
-                           accumulate)
+            _run_on_arrays(root_nodes, pending, borrowed, leaf_grads, wanted, wanted_nodes,
+                           retain_graph, accumulate, useful, runs)
     finally:
         _state.grad_enabled = previous_mode
 
     if not accumulate:
-        return {key: g for key, (tensor, g) in leaf_grads.items()
-                if wanted is None or key in wanted}
-    for key, (tensor, g) in leaf_grads.items():
+        found = {}
+        for key, (tensor, g, owned) in leaf_grads.items():
+            if wanted is None or key in wanted:
+                found[key] = (_storable_tensor(g, owned) if isinstance(g, Tensor)
+                              else _storable(g, owned))
+        return found
+    for key, (tensor, g, owned) in leaf_grads.items():
         if wanted is not None and key not in wanted:
             continue
         if tensor._hooks:
             g = _apply_hooks(tensor._hooks, g, create_graph)
-        if tensor.requires_grad and (tensor.grad_fn is None or tensor.retains_grad):
-            _store_grad(tensor, g, create_graph)
+            owned = False  # a hook saw it (and may keep it) or made it
+        # a non-leaf is here only when backward(inputs=) asked for it; one that retains its grad
+        # got it already when its node ran
+        if tensor.requires_grad and (tensor.grad_fn is None or not tensor.retains_grad):
+            _store_grad(tensor, g, create_graph, owned)
     return None
 
 
-def _run_on_arrays(root_nodes: list, pending: dict, leaf_grads: dict, wanted: dict | None,
-                   wanted_nodes: dict, retain_graph: bool, accumulate: bool = True) -> None:
+def _run_on_arrays(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
+                   wanted: dict | None, wanted_nodes: dict, retain_graph: bool,
+                   accumulate: bool = True, useful: set | None = None,
+                   runs: set | None = None) -> None:
     """The fast backward loop: vjps run on numpy arrays and nothing is recorded. Nodes wait in a
     heap keyed by sequence number, so each runs newest first (the order of `backward_order`)
-    once all of its consumers have sent their gradients."""
+    once all of its consumers have sent their gradients.
+
+    Ownership of each gradient is tracked explicitly: a vjp result is the engine's own when it is
+    fresh memory; when it is (a view of) the upstream gradient it is owned only if the upstream
+    was and no other input receives it too; anything else (seeds, hook results, views of saved
+    arrays) is borrowed, and a leaf copies it before keeping it as `.grad`."""
     xp = array_namespace
     anomaly = _state.anomaly
     epoch = INPLACE_UPDATES[0]
@@ -444,16 +686,26 @@ def _run_on_arrays(root_nodes: list, pending: dict, leaf_grads: dict, wanted: di
     heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
     while heap:
-        node = pop(heap)[1]
+        seq, node = pop(heap)
+        seq = -seq
         g = pending.pop(node)
+        if borrowed and node in borrowed:
+            borrowed.discard(node)
+            g_owned = False
+        else:
+            g_owned = True
         inputs = node.inputs
         if inputs is None:
             raise _freed_error(node)
         if node.hooks is not None or node.retained is not None:
             g = _node_extras(node, g, False, accumulate)
+            if node.hooks:
+                g_owned = False
         if wanted_nodes and node in wanted_nodes:
             tensor = wanted[wanted_nodes[node]]
-            leaf_grads[id(tensor)] = (tensor, g)
+            leaf_grads[id(tensor)] = (tensor, g, False)
+            if runs is not None and node not in runs:
+                continue  # nothing wanted lies beyond: leave this part of the graph alone
         if node.versions != epoch:
             _check_versions(node)
         op = node.op
@@ -473,8 +725,8 @@ def _run_on_arrays(root_nodes: list, pending: dict, leaf_grads: dict, wanted: di
             for gx in input_grads:
                 if gx is not None:
                     _check_finite(gx, op, "backward", node)
-        upstream_id = id(g)
-        g = None  # so a leaf's gradient that is a view of it can be kept without a copy
+        g_root = None  # computed on first need
+        shared = 0
         for x, data, need, gx in zip(inputs, arrays, node.needs, input_grads):
             if not need or gx is None:
                 continue
@@ -482,19 +734,46 @@ def _run_on_arrays(root_nodes: list, pending: dict, leaf_grads: dict, wanted: di
                 gx = gx.reshape(data.shape) if gx.size == data.size else sum_to_array(gx, data.shape)
             if gx.dtype is not data.dtype and gx.dtype != data.dtype:
                 gx = gx.astype(data.dtype)
+            base = gx.base
+            if base is None and gx is not g:
+                owned = True  # fresh memory: the common case
+            else:
+                if g_root is None:
+                    g_root = g if g.base is None else g.base
+                    shared = 0
+                    for gy in input_grads:
+                        if gy is not None and (gy is g or gy.base is g_root):
+                            shared += 1
+                # a gradient is linear in g: g itself, a view of g's memory, or computed (fresh
+                # memory, possibly seen through a view of a temporary)
+                owned = (gx if base is None else base) is not g_root or (g_owned and shared == 1)
             parent = x.grad_fn
             if parent is not None:
+                parent_seq = parent.seq
+                if parent_seq > seq:  # x was updated in place (recorded) after this node
+                    parent = input_grad_fn(x, node)
+                    if parent is None:
+                        continue
+                    parent_seq = parent.seq
+                if useful is not None and parent not in useful:
+                    continue
                 existing = pending.get(parent)
                 if existing is None:
                     pending[parent] = gx
-                    push(heap, (-parent.seq, parent))
+                    if not owned:
+                        borrowed.add(parent)
+                    push(heap, (-parent_seq, parent))
                 else:
                     pending[parent] = existing + gx
+                    if borrowed:
+                        borrowed.discard(parent)
             else:
-                gx = np.array(gx, order="C") if id(gx) == upstream_id else owned_gradient(gx)
                 key = id(x)
+                if wanted is not None and key not in wanted:
+                    continue
                 previous = leaf_grads.get(key)
-                leaf_grads[key] = (x, gx if previous is None else previous[1] + gx)
+                leaf_grads[key] = (x, gx, owned) if previous is None else (
+                    x, previous[1] + gx, True)
         if not retain_graph:
             node.inputs = None
             if node.out is not None:
@@ -508,7 +787,7 @@ def _node_extras(node: Node, g: Any, create_graph: bool, accumulate: bool) -> An
     if node.retained is not None and accumulate:
         holder = node.retained()
         if holder is not None:
-            _store_grad(holder, g if create_graph else np.array(g), create_graph)
+            _store_grad(holder, g, create_graph, False)
     return g
 
 
@@ -521,12 +800,17 @@ def _output_as_tensor(node: Node) -> Tensor:
     return out
 
 
-def _run_recorded(order: list, pending: dict, leaf_grads: dict, wanted: dict | None,
-                  wanted_nodes: dict, retain_graph: bool, xp: Any, accumulate: bool = True) -> None:
+def _run_recorded(order: list, pending: dict, borrowed: set, leaf_grads: dict,
+                  wanted: dict | None, wanted_nodes: dict, retain_graph: bool, xp: Any,
+                  accumulate: bool = True, useful: set | None = None,
+                  runs: set | None = None) -> None:
     """The create_graph backward loop: vjps run on Tensors, so the backward pass is itself recorded
     and can be differentiated again. A saved output is used as a tensor whose grad_fn is its own
-    node, so derivatives through it stay connected."""
+    node, so derivatives through it stay connected. Ownership is tracked as in `_run_on_arrays`,
+    on the gradients' arrays."""
     for node in order:
+        if useful is not None and node not in useful:
+            continue  # leads to no wanted tensor: neither run nor freed
         g = pending.pop(node, None)
         inputs = node.inputs
         if g is None:
@@ -535,16 +819,23 @@ def _run_recorded(order: list, pending: dict, leaf_grads: dict, wanted: dict | N
                 if node.out is not None:
                     node.out = None
             continue
+        g_owned = node not in borrowed
         if not isinstance(g, Tensor):
             g = Tensor._wrap(np.asarray(g))
         if node.hooks is not None or node.retained is not None:
             g = _node_extras(node, g, True, accumulate)
+            if node.hooks:
+                g_owned = False
         if node in wanted_nodes:
             tensor = wanted[wanted_nodes[node]]
-            leaf_grads[id(tensor)] = (tensor, g)
+            leaf_grads[id(tensor)] = (tensor, g, False)
+            if runs is not None and node not in runs:
+                continue
         _check_versions(node)
         out = _output_as_tensor(node) if node.op.save_output else None
         input_grads = node.op.vjp(xp, node.needs, g, out, *inputs, **(node.attrs or {}))
+        g_root = _root_of(g.data)
+        results = []
         for x, need, gx in zip(inputs, node.needs, input_grads):
             if not need or gx is None:
                 continue
@@ -557,13 +848,29 @@ def _run_recorded(order: list, pending: dict, leaf_grads: dict, wanted: dict | N
                 gx = gx.astype(data.dtype)
             if _state.anomaly:
                 _check_finite(gx, node.op, "backward", node)
-            parent = x.grad_fn
+            results.append((x, gx))
+        shared = sum(1 for _, gx in results if gx is g or _root_of(gx.data) is g_root)
+        for x, gx in results:
+            owned = (g_owned and shared == 1) or (gx is not g and _root_of(gx.data) is not g_root)
+            parent = input_grad_fn(x, node)
             if parent is not None:
-                pending[parent] = _accumulate(pending.get(parent), gx)
+                if useful is not None and parent not in useful:
+                    continue
+                existing = pending.get(parent)
+                if existing is None:
+                    pending[parent] = gx
+                    if not owned:
+                        borrowed.add(parent)
+                else:
+                    pending[parent] = existing + gx
+                    borrowed.discard(parent)
             else:
                 key = id(x)
+                if wanted is not None and key not in wanted:
+                    continue
                 previous = leaf_grads.get(key)
-                leaf_grads[key] = (x, gx if previous is None else previous[1] + gx)
+                leaf_grads[key] = (x, gx, owned) if previous is None else (
+                    x, previous[1] + gx, True)
         if not retain_graph:
             node.inputs = None
             if node.out is not None:
@@ -576,15 +883,80 @@ def tensor_sum_to(g: Tensor, shape: tuple) -> Tensor:
     return ops.sum_to(g, shape)
 
 
-def _store_grad(tensor: Tensor, g: Any, create_graph: bool) -> None:
+def _store_grad(tensor: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
+    """Accumulates `g` into tensor.grad; a first gradient is kept as is only when `owned`."""
     if create_graph:
         new = g if isinstance(g, Tensor) else Tensor._wrap(g)
-        tensor.grad = new if tensor.grad is None else tensor.grad + new
+        tensor.grad = _storable_tensor(new, owned) if tensor.grad is None else tensor.grad + new
         return
     if tensor.grad is None:
-        tensor.grad = Tensor._wrap(g)
+        tensor.grad = Tensor._wrap(_storable(g, owned))
     else:
         tensor.grad = Tensor._wrap(tensor.grad.data + g)
+
+
+# ---- in-place writes recorded on tensors that require grad (core9) ---------------------------
+
+class Assign(Op):
+    """`a` with `b` written at [key]: the out-of-place value of `a[key] = b`, which an in-place
+    write records when it involves a tensor that requires grad. d/da is g with zeros at key,
+    d/db is g[key] (summed to b's shape by the engine). Reads no input values."""
+
+    name = "setitem"
+    saved_inputs = ()
+
+    @staticmethod
+    def forward(a: np.ndarray, b: Any, key: Any) -> np.ndarray:
+        result = np.array(a, copy=True)
+        result[key] = b
+        return result
+
+    @staticmethod
+    def vjp(xp: Any, needs: tuple, g: Any, out: Any, a: Any, b: Any, key: Any) -> tuple:
+        ga = gb = None
+        if needs[0]:
+            keep = np.ones(a.shape, dtype=bool)
+            keep[key] = False
+            ga = xp.where(keep, g, 0)
+        if needs[1]:
+            gb = g[key]
+        return ga, gb
+
+
+class Copy(Assign):
+    """x.copy_(src): src broadcast and cast into x."""
+
+    name = "copy"
+
+
+class Fill(Assign):
+    """x.fill_(value)."""
+
+    name = "fill"
+
+
+class Zero(Assign):
+    """x.zero_()."""
+
+    name = "zero"
+
+
+class MaskedFill(Assign):
+    """x.masked_fill_(mask, value)."""
+
+    name = "masked_fill"
+
+
+class Uniform(Assign):
+    """x.uniform_(a, b): new values, no gradient to the old ones."""
+
+    name = "uniform"
+
+
+class Normal(Assign):
+    """x.normal_(mean, std): new values, no gradient to the old ones."""
+
+    name = "normal"
 
 
 class _ArrayNamespace:

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import ops
 from .errors import ShapeError, UnsupportedError
+from .tensor import Tensor
 
 UFUNCS: dict[np.ufunc, Callable] = {
     np.add: ops.add, np.subtract: ops.sub, np.multiply: ops.mul, np.true_divide: ops.div,
@@ -93,7 +94,12 @@ FUNCTIONS: dict[Callable, Callable] = {
 
 
 def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
-    """Tensor.__array_ufunc__: ufunc calls become the matching recorded op."""
+    """Tensor.__array_ufunc__: ufunc calls become the matching recorded op. With `out=` numpy
+    arrays (what `array += tensor` does, e.g. micrograd's `p.data += -lr * p.grad`), the result is
+    written into those arrays and returned, and nothing is recorded, as for any `.data` write."""
+    out = kwargs.get("out")
+    if method == "__call__" and out is not None and all(type(o) is np.ndarray for o in out):
+        return _into_arrays(ufunc, inputs, kwargs)
     fn = UFUNCS.get(ufunc)
     if method != "__call__" or fn is None or kwargs.get("out") is not None or (
             set(kwargs) - {"out"}):
@@ -112,3 +118,18 @@ def array_function(func: Callable, args: tuple, kwargs: dict) -> Any:
             f"numpy.{func.__name__} is not supported on autograd_core Tensors (it would drop the "
             "graph); use the autograd_core function, or call it on tensor.detach().numpy()")
     return fn(*args, **kwargs)
+
+
+def _into_arrays(ufunc: np.ufunc, inputs: tuple, kwargs: dict) -> Any:
+    """A ufunc with numpy output arrays: plain numpy on the tensors' arrays. Refused when an
+    operand would need a gradient (the graph would be dropped silently)."""
+    from .mode import is_grad_enabled
+
+    if is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
+        raise UnsupportedError(
+            f"numpy.{ufunc.__name__} with out= arrays is not supported on autograd_core Tensors "
+            "that require grad (the graph would be dropped); use .detach() (or .data) on them, or "
+            "run under no_grad()")
+    arrays = tuple(x.data if isinstance(x, Tensor) else x for x in inputs)
+    result = ufunc(*arrays, **kwargs)
+    return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections.abc
 import functools
 import os
+import threading
 import warnings
 from typing import Any, Callable, Iterator, Sequence
 
@@ -92,11 +93,19 @@ class Tape:
         self._released = False
         self.tracing = False
         self._warned: set = set()
+        #: the thread that opened the tape (it records that thread's ops only) and how many
+        #: replayable host calls are running in it (their inner ops are not recorded)
+        self._thread: int | None = None
+        self._paused = 0
 
     # ---- recording -------------------------------------------------------------------------------
     def __enter__(self) -> Tape:
         if self._released:
-            raise GraphError("Tape: this tape was released by gradient(); record on a new Tape")
+            raise GraphError("Tape: this tape was released (by gradient() or release()); record on "
+                             "a new Tape")
+        if self in graph.active_tapes:
+            raise GraphError("Tape: this tape is already recording")
+        self._thread = threading.get_ident()
         graph.active_tapes.append(self)
         return self
 
@@ -302,10 +311,14 @@ class Tape:
         return results[0] if single else results
 
     def release(self) -> None:
-        """Drops every saved buffer; the tape can no longer be differentiated or replayed."""
+        """Drops every recorded entry and event and the tensors (and so the buffers) they hold;
+        the tape can no longer be differentiated, replayed or recorded on."""
         self.entries = []
+        self.events = []
         self.values = []
         self._value_ids = {}
+        self._names = {}
+        self._kinds = {}
         self._released = True
 
 
@@ -363,18 +376,18 @@ def replayable(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        tapes = list(graph.active_tapes)
+        tapes = graph.current_tapes()
         if not tapes:
             return fn(*args, **kwargs)
         args = tuple(list(a) if isinstance(a, collections.abc.Iterator) else a for a in args)
         for tape in tapes:
             tape._record_call(fn, args, kwargs)
-        saved = graph.active_tapes[:]
-        graph.active_tapes.clear()
+            tape._paused += 1  # this thread's tapes only: other threads keep recording
         try:
             return fn(*args, **kwargs)
         finally:
-            graph.active_tapes.extend(saved)
+            for tape in tapes:
+                tape._paused -= 1
 
     return wrapper
 

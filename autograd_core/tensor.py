@@ -18,6 +18,35 @@ _state = mode.state
 INPLACE_UPDATES = [0]
 
 
+class VersionCounter:
+    """How many times one buffer (numpy memory) was written in place: shared by every Tensor that
+    views that memory (slices, transposes, reshapes, detach(), expand...), as PyTorch's views share
+    their base's version counter. A node records the value when it saves a tensor, and backward
+    compares. Holds only an int, so sharing it creates no reference cycles; it lives exactly as
+    long as some tensor on that memory."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def __repr__(self) -> str:
+        return f"<VersionCounter {self.value}>"
+
+
+def version_counter(t: Tensor) -> VersionCounter:
+    """`t`'s version counter, created on first need (most tensors never need one). A new counter
+    starts at 0, so when `t` is the saved output of its own node (exp, tanh, softmax...), that
+    node starts watching it: writing into the output then makes backward raise."""
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = VersionCounter()
+        node = t.grad_fn
+        if node is not None and node.out is t.data:
+            node.out_version = (vc, 0)
+    return vc
+
+
 #: torch's dtype aliases whose numpy spelling means something else ("float" is float64 in numpy).
 _TORCH_DTYPE_NAMES = {"float": "float32", "int": "int32", "long": "int64", "half": "float16",
                       "double": "float64", "short": "int16", "cfloat": "complex64",
@@ -90,10 +119,14 @@ class Tensor:
     #: Attributes most tensors never set, so the per-op path does not assign them: they read as
     #: these class defaults until assigned, and then live in the instance dict.
     grad: Tensor | None = None
-    _version: int = 0
+    #: The VersionCounter of this tensor's memory (None until one is needed; then shared by all
+    #: tensors that view the same memory).
+    _vc: VersionCounter | None = None
+    #: Earlier grad_fns, oldest first, of a tensor updated in place while recorded (x += y on a
+    #: non-leaf): nodes recorded before an update still lead to the grad_fn x had then.
+    _grad_fn_history: tuple = ()
     name: str | None = None
     _hooks: list | None = None
-    _aliases: list | None = None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         self.data = as_array(data, dtype)
@@ -209,15 +242,18 @@ class Tensor:
         return ops.astype(self, np.float64)
 
     # ---- autograd ---------------------------------------------------------------------------
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's memory has had (PyTorch's `_version`), counted
+        per buffer: a write through any view or detached alias counts for all of them."""
+        vc = self._vc
+        return 0 if vc is None else vc.value
+
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut from the graph. The two share a version
         counter, so an in-place update through either is caught by backward."""
         alias = Tensor._wrap(self.data)
-        if self._aliases is None:
-            self._aliases = [weakref.ref(self)]
-        alias._aliases = self._aliases
-        alias._version = self._version
-        self._aliases.append(weakref.ref(alias))
+        alias._vc = version_counter(self)
         return alias
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -275,8 +311,8 @@ class Tensor:
                                  f"this tensor has shape {self.shape}: pass gradient=")
             seed = np.ones_like(self.data)
         else:
-            seed = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient,
-                                                                                 dtype=self.dtype)
+            seed = gradient.data if isinstance(gradient, Tensor) else _seed_array(gradient,
+                                                                                  self.dtype)
             if seed.shape != self.shape:
                 raise GraphError(f"backward: gradient has shape {seed.shape} but the tensor has "
                                  f"shape {self.shape}")
@@ -284,33 +320,78 @@ class Tensor:
                 seed = gradient
         if create_graph and not isinstance(seed, Tensor):
             seed = Tensor._wrap(seed)
+        if inputs is not None:
+            inputs = _backward_inputs(inputs)
         retain = create_graph if retain_graph is None else retain_graph
         graph.backward([self], [seed], retain_graph=retain, create_graph=create_graph, inputs=inputs)
 
-    # ---- in-place ops (version counters) -------------------------------------------------------
-    def _inplace(self, other: Any, op_name: str, fn: Callable) -> Tensor:
-        if self.requires_grad and _state.grad_enabled:
-            raise GraphError(
-                f"{op_name}: in-place update of a tensor that requires grad "
-                f"({'leaf' if self.is_leaf else 'non-leaf'}, shape {self.shape}); use an out-of-place "
-                "op, or wrap parameter updates in `with no_grad():`")
+    # ---- in-place ops (core9: one version counter per buffer; recorded on non-leaf tensors) ----
+    def _inplace(self, other: Any, op_name: str, fn: Callable, op: Any = None,
+                 attrs: dict | None = None) -> Tensor:
+        """Writes `fn(self.data, other)` into self's memory and bumps its buffer's version counter.
+
+        Under grad mode, when self or `other` requires grad, the update is recorded as PyTorch
+        records it: `op` (the Op computing the same value out of place) is applied to a stand-in
+        for self's old value, and self's grad_fn becomes that node. A leaf that requires grad is
+        refused (PyTorch's rule)."""
+        if _state.grad_enabled and (self.requires_grad or (
+                isinstance(other, Tensor) and other.requires_grad)):
+            return self._inplace_recorded(other, op_name, fn, op, attrs)
         other_data = other.data if isinstance(other, Tensor) else other
         if isinstance(fn, np.ufunc):
             self._check_inplace_operand(other_data, op_name, fn)
             _record_inplace(self, other, fn)
             fn(self.data, other_data, out=self.data)
         else:
-            result = fn(self.data, other_data)
+            try:
+                result = fn(self.data, other_data)
+            except (ValueError, IndexError, TypeError) as exc:
+                raise _inplace_error(op_name, self, other_data, exc) from None
             _record_inplace(self, other, fn)
             self.data[...] = result
-        if self._aliases is None:
-            self._version += 1
-        else:
-            for ref in self._aliases:
-                alias = ref()
-                if alias is not None:
-                    alias._version = self._version + 1
-        INPLACE_UPDATES[0] += 1
+        _bump_version(self)
+        return self
+
+    def _inplace_recorded(self, other: Any, op_name: str, fn: Callable, op: Any,
+                          attrs: dict | None) -> Tensor:
+        """The recorded in-place update (self is a non-leaf that requires grad, or `other`
+        requires grad): everything is checked and computed before self's memory is written."""
+        if self.requires_grad and self.grad_fn is None:
+            raise GraphError(
+                f"{op_name}: in-place update of a tensor that requires grad (leaf, shape "
+                f"{self.shape}): a leaf Variable that requires grad is being used in an in-place "
+                "operation; use an out-of-place op, or wrap parameter updates in `with no_grad():`")
+        if isinstance(fn, np.ufunc):
+            op = _ufunc_op(fn)
+            self._check_inplace_operand(other.data if isinstance(other, Tensor) else other,
+                                        op_name, fn)
+        if op is None:
+            raise UnsupportedError(f"{op_name}: this in-place update cannot be recorded for backward "
+                                   f"(shape {self.shape}); use an out-of-place op")
+        if graph.current_tapes():
+            raise UnsupportedError(
+                f"{op_name}: an in-place update recorded for backward (of a non-leaf tensor, or with "
+                "an operand that requires grad) is not supported while a Tape records; use an "
+                "out-of-place op")
+        if other is None:  # a fill whose value fn draws (uniform_, normal_)
+            other = fn(self.data, None)
+        saved = op.saved_inputs
+        # the old value, as the node's input: a copy when the op's vjp reads it
+        old = Tensor._wrap(self.data.copy() if saved is None or 0 in saved else self.data)
+        old.grad_fn = self.grad_fn
+        old.requires_grad = self.requires_grad
+        if other is self:
+            other = old
+        result = graph.apply(op, (old, other), attrs)
+        self.data[...] = result.data
+        previous = self.grad_fn
+        _bump_version(self)  # before grad_fn changes: the previous node may have saved this output
+        node = result.grad_fn
+        self._grad_fn_history = self._grad_fn_history + (previous,)
+        self.grad_fn = node
+        self.requires_grad = True
+        if previous is not None and previous.retained is not None:
+            node.retained, previous.retained = previous.retained, None
         return self
 
     def _check_inplace_operand(self, other: Any, op_name: str, fn: np.ufunc) -> None:
@@ -352,11 +433,71 @@ class Tensor:
         return self._inplace(other, "itruediv", np.true_divide)
 
     def zero_(self) -> Tensor:
-        return self._inplace(0, "zero_", lambda a, b: np.zeros_like(a))
+        """Fills with zeros in place (allowed under no_grad and on tensors that do not require
+        grad; recorded on a non-leaf)."""
+        return self._inplace(0, "zero_", _zeros_of, graph.Zero, _WHOLE)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Fills with `value` (a number or a 0-d tensor, which then receives the summed gradient)."""
+        if isinstance(value, Tensor) and value.ndim != 0:
+            from .errors import ShapeError
+
+            raise ShapeError(f"fill_: only a 0-dimensional value tensor is supported, got shape "
+                             f"{value.shape}")
+        return self._inplace(value, "fill_", _assign_at(Ellipsis), graph.Fill, _WHOLE)
 
     def copy_(self, other: Any) -> Tensor:
-        return self._inplace(other, "copy_",
-                             lambda a, b: np.broadcast_to(np.asarray(b, dtype=a.dtype), a.shape))
+        """Copies `other` (broadcast to self's shape, cast to self's dtype) into self in place."""
+        return self._inplace(other, "copy_", _copy_into, graph.Copy, _WHOLE)
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """Writes `value` (a number or 0-d tensor) where `mask` (bool, broadcast to self) is True."""
+        from .errors import ShapeError
+
+        mask_data = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+        if mask_data.dtype != bool:
+            raise DTypeError(f"masked_fill_: mask must be a bool tensor, got {mask_data.dtype}")
+        if isinstance(value, Tensor) and value.ndim != 0:
+            raise ShapeError(f"masked_fill_: only a 0-dimensional value tensor is supported, got "
+                             f"shape {value.shape}")
+        try:
+            mask_data = np.broadcast_to(mask_data, self.shape)
+        except ValueError:
+            raise ShapeError(f"masked_fill_: mask of shape {mask_data.shape} cannot be broadcast to "
+                             f"the tensor's shape {self.shape}") from None
+        return self._inplace(value, "masked_fill_", _assign_at(mask_data), graph.MaskedFill,
+                             {"key": mask_data})
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+        """Fills with samples from U[a, b) drawn from `generator` (a numpy Generator; default the
+        global generator)."""
+        self._check_random_fill("uniform_")
+        rng = _random_source(generator)
+        low, high = float(a), float(b)
+
+        def draw(array: np.ndarray, _: Any) -> np.ndarray:
+            sample = rng.random(array.shape, dtype=_draw_dtype(array.dtype))
+            return (low + (high - low) * sample).astype(array.dtype, copy=False)
+
+        return self._inplace(None, "uniform_", draw, graph.Uniform, _WHOLE)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+        """Fills with samples from N(mean, std**2) drawn from `generator` (default: the global one)."""
+        self._check_random_fill("normal_")
+        if std < 0:
+            raise InvalidArgumentError(f"normal_: std must be >= 0, got {std}")
+        rng = _random_source(generator)
+        mu, sigma = float(mean), float(std)
+
+        def draw(array: np.ndarray, _: Any) -> np.ndarray:
+            sample = rng.standard_normal(array.shape, dtype=_draw_dtype(array.dtype))
+            return (mu + sigma * sample).astype(array.dtype, copy=False)
+
+        return self._inplace(None, "normal_", draw, graph.Normal, _WHOLE)
+
+    def _check_random_fill(self, op_name: str) -> None:
+        if self.dtype.kind not in "fc":
+            raise DTypeError(f"{op_name}: expected a floating tensor, got {self.dtype}")
 
     # ---- arithmetic ---------------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
@@ -408,12 +549,8 @@ class Tensor:
         return ops.getitem(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        def assign(a: np.ndarray, b: Any) -> np.ndarray:
-            result = a.copy()
-            result[ops.normalize_index(key)] = b
-            return result
-
-        self._inplace(value, "setitem", assign)
+        index = ops.normalize_index(key)
+        self._inplace(value, "setitem", _assign_at(index), graph.Assign, {"key": index})
 
     # ---- comparisons (not differentiable) -------------------------------------------------------
     def __lt__(self, other: Any) -> Tensor:
@@ -661,14 +798,117 @@ _torch_helpers()
 
 
 def _record_inplace(target: Tensor, operand: Any, fn: Callable) -> None:
-    for tape in graph.active_tapes:
-        tape._record_inplace(target, operand, fn)
+    if graph.active_tapes:
+        for tape in graph.current_tapes():
+            tape._record_inplace(target, operand, fn)
 
 
 def _warn_if_tracing(tensor: Tensor, what: str) -> None:
     if graph.active_tapes:
-        for tape in graph.active_tapes:
+        for tape in graph.current_tapes():
             tape._note_data_dependence(tensor, what)
+
+
+# ---- backward arguments (core9) ----------------------------------------------------------------
+
+def _seed_array(gradient: Any, dtype: np.dtype) -> np.ndarray:
+    """backward()'s `gradient` as an array of the tensor's dtype: numbers, nested lists, arrays."""
+    if isinstance(gradient, (str, bytes)) or not isinstance(
+            gradient, (np.ndarray, np.generic, list, tuple, int, float, complex)):
+        raise DTypeError(f"backward: gradient must be a Tensor, an array or numbers, got "
+                         f"{type(gradient).__name__}")
+    try:
+        return np.asarray(gradient, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise DTypeError(f"backward: gradient cannot be converted to {dtype}: {exc}") from None
+
+
+def _backward_inputs(inputs: Any) -> list:
+    """backward()'s `inputs`: a Tensor or a non-empty sequence of Tensors (PyTorch's rules)."""
+    if isinstance(inputs, Tensor):
+        return [inputs]
+    try:
+        items = list(inputs)
+    except TypeError:
+        raise DTypeError(f"backward: inputs must be a Tensor or a sequence of Tensors, got "
+                         f"{type(inputs).__name__}") from None
+    if not items:
+        raise InvalidArgumentError("backward: the inputs argument cannot be empty")
+    for i, t in enumerate(items):
+        if not isinstance(t, Tensor):
+            raise DTypeError(f"backward: inputs[{i}] must be a Tensor, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise GraphError(f"backward: inputs[{i}] (shape {t.shape}) does not require grad")
+    return items
+
+
+# ---- in-place helpers (core9) ----------------------------------------------------------------------
+
+#: attrs of the in-place ops that write the whole tensor
+_WHOLE = {"key": Ellipsis}
+
+
+def _bump_version(t: Tensor) -> None:
+    """Counts one in-place write into t's memory (for every tensor sharing it) and in the
+    process-wide count that lets backward skip version checks until some write happened."""
+    vc = t._vc
+    if vc is None:
+        vc = version_counter(t)
+    vc.value += 1
+    INPLACE_UPDATES[0] += 1
+
+
+def _assign_at(key: Any) -> Callable:
+    def assign(a: np.ndarray, b: Any) -> np.ndarray:
+        result = a.copy()
+        result[key] = b
+        return result
+
+    return assign
+
+
+def _zeros_of(a: np.ndarray, b: Any) -> np.ndarray:
+    return np.zeros_like(a)
+
+
+def _copy_into(a: np.ndarray, b: Any) -> np.ndarray:
+    return np.broadcast_to(np.asarray(b, dtype=a.dtype), a.shape)
+
+
+def _ufunc_op(fn: np.ufunc) -> Any:
+    """The Op class that an in-place update with ufunc `fn` records."""
+    from .ops import elementwise as E
+
+    return {np.add: E.Add, np.subtract: E.Sub, np.multiply: E.Mul, np.true_divide: E.Div}[fn]
+
+
+def _inplace_error(op_name: str, target: Tensor, other: Any, exc: Exception) -> Exception:
+    from .errors import IndexOutOfRangeError, ShapeError
+
+    message = (f"{op_name}: cannot write a value of shape {np.shape(other)} into a tensor of shape "
+               f"{target.shape} ({target.dtype}) in place: {exc}")
+    if isinstance(exc, IndexError):
+        return IndexOutOfRangeError(message)
+    if isinstance(exc, TypeError):
+        return DTypeError(message)
+    return ShapeError(message)
+
+
+def _draw_dtype(dtype: np.dtype) -> type:
+    return np.float32 if dtype in (np.float32, np.float16) else np.float64
+
+
+def _random_source(generator: Any) -> np.random.Generator:
+    """The numpy Generator to draw from: `generator`, or the package's default (the global
+    generator that manual_seed seeds, where factories provides one)."""
+    if isinstance(generator, np.random.Generator):
+        return generator
+    if generator is not None:
+        raise DTypeError(f"expected generator to be a numpy.random.Generator or None, got "
+                         f"{type(generator).__name__}")
+    from . import factories
+
+    return factories._pick_generator(None, None, None)
 
 
 from . import graph, ops  # noqa: E402  (both need Tensor defined first)

@@ -182,8 +182,9 @@ CASES = [
     ("backward-gradient-shape", lambda: (T(2) * 2).backward(np.ones(3)), GraphError, RuntimeError,
      "backward: gradient has shape (3,) but the tensor has shape (2,)"),
     ("in-place-requires-grad", lambda: T(2).__iadd__(1), GraphError, RuntimeError,
-     "iadd: in-place update of a tensor that requires grad (leaf, shape (2,)); use an out-of-place "
-     "op, or wrap parameter updates in `with no_grad():`"),
+     "iadd: in-place update of a tensor that requires grad (leaf, shape (2,)): a leaf Variable that "
+     "requires grad is being used in an in-place operation; use an out-of-place op, or wrap "
+     "parameter updates in `with no_grad():`"),
     ("setitem-requires-grad", lambda: T(2).__setitem__(0, 1.0), GraphError, RuntimeError,
      "re:^setitem: in-place update of a tensor that requires grad"),
     ("retain-grad-without-grad", lambda: ag.tensor([1.0]).retain_grad(), GraphError, RuntimeError,
@@ -230,8 +231,10 @@ def test_stale_saved_tensor_error_message() -> None:
     with pytest.raises(GraphError) as info:
         y.backward()
     assert str(info.value) == (
-        "backward: an input of <MulBackward> (shape (2,)) was modified in place after it was recorded "
-        "(version 0 -> 1); its gradient would be wrong. Use an out-of-place op instead.")
+        "backward: one of the variables needed for gradient computation has been modified by an "
+        "inplace operation: input 1 of <MulBackward> (shape (2,), float64) was modified in place "
+        "after it was recorded (version 0 -> 1); its gradient would be wrong. Use an out-of-place "
+        "op instead (or .clone() before the in-place update).")
 
 
 def test_anomaly_error_message() -> None:

@@ -83,6 +83,7 @@ class Mul(Op):
     """a * b; d/da = b, d/db = a."""
     name = "mul"
     saved_inputs = (0, 1)
+    read_by = ((1,), (0,))  # a is read only for b's gradient, b only for a's
     forward = staticmethod(np.multiply)
     explain_error = _broadcast_error("mul")
 
@@ -94,6 +95,7 @@ class Div(Op):
     """a / b; d/da = 1/b, d/db = -a/b^2."""
     name = "div"
     saved_inputs = (0, 1)
+    read_by = ((1,), (0, 1))
     forward = staticmethod(np.true_divide)
     explain_error = _broadcast_error("div")
 
