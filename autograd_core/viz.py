@@ -564,7 +564,32 @@ def _module_of_ops(trace: _Trace, parameters: _Parameters) -> dict[int, str]:
         module_of_op[index] = owners[0]
         if len(owners) == len(tensor_inputs) and len(set(owners)) == 1:
             owner_of_tensor[id(trace.outputs[node])] = owners[0]
+    module_of_op.update(_time_step_of_ops(trace, parameters))
     return module_of_op
+
+
+def _time_step_of_ops(trace: _Trace, parameters: _Parameters) -> dict[int, str]:
+    """For unrolled layers (nn.RNN/GRU/LSTM record `_time_steps`, the node-number range of each
+    step of their last forward): each op of a step grouped as '<module> t=<step>', so a 50-step
+    network draws as 50 boxes per layer instead of hundreds of ops."""
+    if parameters.model is None or not hasattr(parameters.model, "named_modules"):
+        return {}
+    ranges = []
+    for name, module in parameters.model.named_modules():
+        for start, end, label in module.__dict__.get("_time_steps", ()):
+            ranges.append((start, end, f"{name} {label}".strip()))
+    if not ranges:
+        return {}
+    ranges.sort()
+    starts = [r[0] for r in ranges]
+    import bisect
+
+    grouped = {}
+    for index, node in enumerate(trace.nodes):
+        position = bisect.bisect_right(starts, node.seq) - 1
+        if position >= 0 and ranges[position][0] <= node.seq < ranges[position][1]:
+            grouped[index] = ranges[position][2]
+    return grouped
 
 
 def _group_modules(diagram: _Diagram, trace: _Trace, parameters: _Parameters) -> None:
@@ -626,12 +651,13 @@ def _group_modules(diagram: _Diagram, trace: _Trace, parameters: _Parameters) ->
 def _module_box(key: str, module_name: str, parameters: _Parameters, diagram: _Diagram) -> _Box:
     """One box for a module: its name and type, its parameters' shapes and, on a heat map, the
     norm of all its parameters' gradients together (which also sets its color)."""
-    type_name = parameters.module_type(module_name)
+    module_path, _, step = module_name.partition(" ")
+    type_name = parameters.module_type(module_path)
     title = module_name or "model"
     lines = [f"{title}: {type_name}" if type_name else title]
     squared_norm = None
     for tensor_id, name in parameters.names.items():
-        if parameters.module_of(parameters.tensors[tensor_id]) == module_name:
+        if not step and parameters.module_of(parameters.tensors[tensor_id]) == module_name:
             lines.append(f"{name.rpartition('.')[2]} {_format_shape(parameters.tensors[tensor_id].data)}")
             if tensor_id in diagram.grad_norms:
                 squared_norm = (squared_norm or 0.0) + diagram.grad_norms[tensor_id] ** 2
@@ -749,7 +775,8 @@ def draw_graph(*roots: Tensor, show_data: bool = True, show_grad: bool = True, s
     is shown where it exists (leaves, after `backward(retain_graph=True)`). `color_by='grad_norm'`
     colors every tensor by log10 of its gradient norm (computed here, for intermediates too; optional
     `grad_norm_range=(low, high)` in log10 units fixes the scale). `group_modules=True` (with
-    `params=model`) draws each submodule as one box; beyond `max_nodes` boxes the diagram is cut.
+    `params=model`) draws each submodule as one box, and each time step of an unrolled recurrent
+    layer as one box ('0 l0 t=3'); beyond `max_nodes` boxes the diagram is cut.
     A `Tape` as the only root draws the recorded program instead (`tape.to_digraph()`).
     """
     from .tape import Tape

@@ -30,7 +30,7 @@ import numpy as np
 
 import autograd_core.ops as ops
 from autograd_core import Tensor
-from autograd_core.graph import Op, apply
+from autograd_core.graph import Op, apply, next_sequence_number
 from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
 
 from . import functional as F
@@ -483,6 +483,9 @@ class RNNBase(Module):
         # sequence per step would make every step's gradient a full (L, N, features) scatter.
         layer_input = [x[t] for t in range(steps)]
         step_states: list[Tensor] = []
+        #: (first, end) node numbers of each step of this forward, for viz's time-step grouping
+        time_steps: list[tuple[int, int, str]] = []
+        object.__setattr__(self, "_time_steps", time_steps)
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(directions):
@@ -493,6 +496,7 @@ class RNNBase(Module):
                 order = range(steps - 1, -1, -1) if direction == 1 else range(steps)
                 per_step: list[Tensor] = [None] * steps  # type: ignore[list-item]
                 for t in order:
+                    start = next_sequence_number()
                     gi = ops.linear(layer_input[t], w_ih, b_ih)
                     if lstm:
                         h, c = _lstm_step(gi, h, c, w_hh, b_hh)
@@ -501,6 +505,8 @@ class RNNBase(Module):
                     else:
                         h = _rnn_step(gi, h, w_hh, b_hh, relu=self.mode == "RNN_RELU")
                     per_step[t] = h
+                    time_steps.append((start, next_sequence_number(),
+                                       f"l{layer}{'_reverse' if direction else ''} t={t}"))
                 outputs.append(per_step)
                 final_h.append(h)
                 if lstm:

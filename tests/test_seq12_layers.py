@@ -739,3 +739,24 @@ def test_lstm_layer_gradcheck_and_gradgradcheck():
     inputs += [p.data.copy() for p in lstm.parameters()]
     assert ag.gradcheck(f, inputs)
     assert ag.gradgradcheck(f, inputs[:3] + [p.data.copy() for p in lstm.parameters()])
+
+
+def test_diagram_groups_an_unrolled_rnn_by_time_step():
+    """A 50-step network draws as one box per layer and time step (plus the input slices and the
+    stack), not hundreds of ops; the heat map and backward frames work on it."""
+    from autograd_core import viz
+
+    rnn = nn.RNN(3, 8, num_layers=2)
+    x = ag.tensor(np.random.default_rng(0).standard_normal((50, 2, 3)).astype("float32"))
+    out, _ = rnn(x)
+    loss = (out[-1] ** 2).sum()
+    plain = viz.draw_graph(loss, params=rnn, max_nodes=None).source
+    grouped = viz.draw_graph(loss, params=rnn, group_modules=True, max_nodes=None,
+                             color_by="grad_norm").source
+    for layer in (0, 1):
+        for t in (0, 17, 49):
+            assert f"l{layer} t={t}" in grouped
+    assert grouped.count("box3d") == 100  # one box per layer and step
+    assert grouped.count("->") < plain.count("->")
+    frames = viz.backward_frames(loss, params=rnn, group_modules=True, max_nodes=None)
+    assert len(frames) > 0 and all("t=" in f.source for f in frames[:3])
