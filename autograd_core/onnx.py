@@ -128,10 +128,16 @@ def _reduce(op_type: str, axes_as_input: bool) -> Callable:
 
 
 def _reshape(b: GraphBuilder, entry: Any) -> str:
+    """Leading dims equal to the input's are copied (ONNX's 0), so a dynamic batch axis anywhere in
+    that prefix survives; the first dim after it is inferred (-1) from the element count."""
     (x,) = entry.inputs
     shape = list(entry.output.shape)
-    if shape and x.ndim and x.shape[0] == shape[0]:
-        shape[0] = 0  # copy the (possibly dynamic) batch size from the input
+    prefix = 0
+    while prefix < min(len(shape), x.ndim) and shape[prefix] == x.shape[prefix]:
+        shape[prefix] = 0
+        prefix += 1
+    if prefix < len(shape):
+        shape[prefix] = -1
     return b.node("Reshape", [b.name_of(x), b.int64s(shape)])
 
 
@@ -421,7 +427,7 @@ def export(model: Any, args: Any, f: str | Path, input_names: Sequence[str] | No
             handle.remove()
         if was_training:
             model.train()
-    outputs = result if isinstance(result, (tuple, list)) else (result,)
+    outputs = tuple(_flatten(result))
     if not all(isinstance(o, Tensor) for o in outputs):
         raise UnsupportedError("onnx export: the model must return a tensor or a tuple of tensors")
     output_names = list(output_names or [f"output_{i}" for i in range(len(outputs))])
@@ -433,7 +439,10 @@ def export(model: Any, args: Any, f: str | Path, input_names: Sequence[str] | No
     for o, name in zip(outputs, output_names):
         produced = builder.name_of(o)
         builder.node("Identity", [produced], [name])
-        graph_outputs.append(_value_info(helper, name, o, dynamic_axes.get(name)))
+        dynamic = dynamic_axes.get(name)
+        if dynamic is None and dynamic_axes:  # a dynamic input: leave this output's dims unnamed
+            dynamic = {i: None for i in range(o.ndim)}
+        graph_outputs.append(_value_info(helper, name, o, dynamic))
     graph_inputs = [_value_info(helper, name, x, dynamic_axes.get(name))
                     for x, name in zip(inputs, input_names)]
     graph = helper.make_graph(builder.nodes, "autograd_core", graph_inputs, graph_outputs,
@@ -447,8 +456,16 @@ def export(model: Any, args: Any, f: str | Path, input_names: Sequence[str] | No
 
 
 def _value_info(helper: Any, name: str, tensor: Tensor, dynamic: dict | None) -> Any:
-    shape = [dynamic[i] if dynamic and i in dynamic else int(n) for i, n in enumerate(tensor.shape)]
+    shape = [dynamic[i] if dynamic is not None and i in dynamic else int(n)
+             for i, n in enumerate(tensor.shape)]
     return helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(tensor.dtype), shape)
+
+
+def _flatten(value: Any) -> list:
+    """Tensors (or names) nested in tuples/lists, in order (an LSTM returns (y, (h_n, c_n)))."""
+    if isinstance(value, (tuple, list)):
+        return [item for part in value for item in _flatten(part)]
+    return [value]
 
 
 def _write_program(builder: GraphBuilder, entries: list, calls: list) -> None:
@@ -461,7 +478,10 @@ def _write_program(builder: GraphBuilder, entries: list, calls: list) -> None:
         resumed = None
         for start, end, module, exporter, call_args, output in starting.pop(position, []):
             names = [builder.name_of(a) for a in call_args if isinstance(a, Tensor)]
-            builder.bind(output, exporter(builder, module, names, output))
+            written = exporter(builder, module, names, output)
+            for tensor, name in zip(_flatten(output), _flatten(written)):
+                if isinstance(tensor, Tensor):
+                    builder.bind(tensor, name)
             if end > position:
                 resumed = end
                 break

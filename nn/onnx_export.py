@@ -103,3 +103,79 @@ for _cls, _fn in ((layers.Linear, _linear), (layers.Conv2d, _conv2d), (layers.Ma
                   (layers.Embedding, _embedding), (layers.Dropout, _identity),
                   (layers.Flatten, _flatten)):
     onnx.register_module_exporter(_cls, _fn)
+
+
+# ---- recurrent layers: ONNX's own RNN / LSTM / GRU operators, one per layer -------------------------
+# PyTorch stacks the gates of an LSTM as (i, f, g, o) and ONNX as (i, o, f, c); a GRU as (r, z, n)
+# and ONNX as (z, r, h), with linear_before_reset=1 for PyTorch's n = tanh(W_in x + r (W_hn h + b_hn)).
+_GATE_ORDER = {"LSTM": (0, 3, 1, 2), "GRU": (1, 0, 2), "RNN_TANH": (0,), "RNN_RELU": (0,)}
+
+
+def _reordered(weight: np.ndarray, mode: str) -> np.ndarray:
+    blocks = np.split(weight, len(_GATE_ORDER[mode]), axis=0)
+    return np.concatenate([blocks[i] for i in _GATE_ORDER[mode]], axis=0)
+
+
+def _recurrent(b: onnx.GraphBuilder, m: Any, inputs: list, output: Any) -> tuple:
+    from .rnn import RNNBase  # noqa: F401  (the class this exporter is registered for)
+
+    if len(inputs) > 1:
+        raise UnsupportedError(f"onnx export: {type(m).__name__} with given initial states is not "
+                               "supported; export with the default zero state")
+    mode, hidden = m.mode, m.hidden_size
+    directions = 2 if m.bidirectional else 1
+    op_type = {"LSTM": "LSTM", "GRU": "GRU"}.get(mode, "RNN")
+    x = inputs[0]
+    out_tensor = output[0]
+    unbatched = out_tensor.ndim == 2
+    if unbatched:
+        x = b.node("Unsqueeze", [x, b.int64s([1])])
+    elif m.batch_first:
+        x = b.node("Transpose", [x], perm=[1, 0, 2])
+    finals_h, finals_c = [], []
+    for layer in range(m.num_layers):
+        w, r, bias = [], [], []
+        for direction in range(directions):
+            w_ih, w_hh, b_ih, b_hh = (t.data if t is not None else None for t in m._weights(layer, direction))
+            w.append(_reordered(w_ih, mode))
+            r.append(_reordered(w_hh, mode))
+            zeros = np.zeros(w_ih.shape[0], dtype=w_ih.dtype)
+            bias.append(np.concatenate([_reordered(zeros if b_ih is None else b_ih, mode),
+                                        _reordered(zeros if b_hh is None else b_hh, mode)]))
+        attrs: dict = {"hidden_size": hidden,
+                       "direction": "bidirectional" if directions == 2 else "forward"}
+        if op_type == "GRU":
+            attrs["linear_before_reset"] = 1
+        if op_type == "RNN":
+            attrs["activations"] = ["Relu" if mode == "RNN_RELU" else "Tanh"] * directions
+        outs = [b.fresh("y"), b.fresh("y_h")] + ([b.fresh("y_c")] if op_type == "LSTM" else [])
+        b.node(op_type, [x, b.constant(np.stack(w)), b.constant(np.stack(r)), b.constant(np.stack(bias))],
+               outs, **attrs)
+        # Y is (L, directions, N, H): back to (L, N, directions * H)
+        x = b.node("Reshape", [b.node("Transpose", [outs[0]], perm=[0, 2, 1, 3]), b.int64s([0, 0, -1])])
+        finals_h.append(outs[1])
+        if op_type == "LSTM":
+            finals_c.append(outs[2])
+    y = x
+    if unbatched:
+        y = b.node("Squeeze", [y, b.int64s([1])])
+    elif m.batch_first:
+        y = b.node("Transpose", [y], perm=[1, 0, 2])
+
+    def stacked(names: list) -> str:
+        joined = b.node("Concat", names, axis=0) if len(names) > 1 else b.node("Identity", names)
+        return b.node("Squeeze", [joined, b.int64s([1])]) if unbatched else joined
+
+    if op_type == "LSTM":
+        return y, (stacked(finals_h), stacked(finals_c))
+    return y, stacked(finals_h)
+
+
+def _register_recurrent() -> None:
+    from .rnn import GRU, LSTM, RNN
+
+    for cls in (RNN, LSTM, GRU):
+        onnx.register_module_exporter(cls, _recurrent)
+
+
+_register_recurrent()

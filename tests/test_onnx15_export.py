@@ -112,3 +112,54 @@ def test_cli_train_export_onnx(tmp_path):
     session = ort.InferenceSession(str(tmp_path / "out" / "model.onnx"))
     (logits,) = session.run(None, {"x": np.zeros((7, 2), np.float32)})
     assert logits.shape == (7, 3) and "model.onnx" in result.stdout
+
+
+@pytest.mark.parametrize("cls, options", [
+    (nn.LSTM, dict(num_layers=2, bidirectional=True, batch_first=True)),
+    (nn.LSTM, dict()),
+    (nn.GRU, dict(num_layers=2, batch_first=True)),
+    (nn.GRU, dict(bias=False, bidirectional=True)),
+    (nn.RNN, dict(nonlinearity="relu", batch_first=True)),
+    (nn.RNN, dict(num_layers=2)),
+])
+def test_recurrent_layers_export_as_onnx_operators(tmp_path, cls, options):
+    model = cls(4, 6, **options)
+    batch_first = options.get("batch_first", False)
+    shape = (lambda n: (n, 7, 4)) if batch_first else (lambda n: (7, n, 4))
+    axis = {0: "batch"} if batch_first else {1: "batch"}
+    names = ["y", "h_n"] + (["c_n"] if cls is nn.LSTM else [])
+    proto = ag.onnx.export(model, (ag.tensor(np.zeros(shape(3), np.float32)),), tmp_path / "r.onnx",
+                           input_names=["x"], output_names=names,
+                           dynamic_axes={"x": axis, "y": axis, "h_n": {1: "batch"},
+                                         **({"c_n": {1: "batch"}} if cls is nn.LSTM else {})})
+    onnx.checker.check_model(proto, full_check=True)
+    assert {"LSTM": "LSTM", "GRU": "GRU"}.get(cls.__name__, "RNN") in [n.op_type for n in proto.graph.node]
+    session = ort.InferenceSession(str(tmp_path / "r.onnx"))
+    for n in (3, 2):
+        x = np.random.default_rng(n).standard_normal(shape(n)).astype(np.float32)
+        got = session.run(None, {"x": x})
+        with ag.no_grad():
+            out, state = model(ag.tensor(x))
+        expected = [out] + (list(state) if isinstance(state, tuple) else [state])
+        for g, e in zip(got, expected):
+            np.testing.assert_allclose(g, e.data, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("batch_first, norm_first, activation",
+                         [(True, True, "gelu"), (False, False, "relu")])
+def test_transformer_encoder_exports_with_a_dynamic_batch(tmp_path, batch_first, norm_first, activation):
+    layer = nn.TransformerEncoderLayer(d_model=16, nhead=4, dim_feedforward=32, dropout=0.1,
+                                       batch_first=batch_first, norm_first=norm_first, activation=activation)
+    model = nn.TransformerEncoder(layer, num_layers=2)
+    shape = (lambda n: (n, 5, 16)) if batch_first else (lambda n: (5, n, 16))
+    axis = {0: "batch"} if batch_first else {1: "batch"}
+    ag.onnx.export(model, (ag.tensor(np.zeros(shape(3), np.float32)),), tmp_path / "t.onnx",
+                   input_names=["x"], output_names=["y"], dynamic_axes={"x": axis, "y": axis})
+    onnx.checker.check_model(onnx.load(str(tmp_path / "t.onnx")), full_check=True)
+    session = ort.InferenceSession(str(tmp_path / "t.onnx"))
+    model.eval()
+    for n in (3, 2):
+        x = np.random.default_rng(n).standard_normal(shape(n)).astype(np.float32)
+        with ag.no_grad():
+            expected = model(ag.tensor(x)).data
+        np.testing.assert_allclose(session.run(None, {"x": x})[0], expected, atol=1e-5, rtol=1e-5)
