@@ -157,3 +157,22 @@ def test_the_old_readme_example_showed_a_freed_graph() -> None:
     z = x * 3 + ag.tanh(x) ** 2
     z.backward()
     assert "freed by backward" in ag.viz.draw_graph(z).source
+
+
+def test_the_readme_first_example_as_written_draws_the_whole_graph(capsys) -> None:
+    """The first Python block of README.md, run as it stands, prints what its comments say and
+    draws the whole graph (not one 'freed by backward' node)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
+    namespace: dict = {}
+    exec(compile(block.replace("ag.viz.draw_graph(z)", "diagram = ag.viz.draw_graph(z)"), "README", "exec"),
+         namespace)
+    source = namespace["diagram"].source
+    assert "freed by backward" not in source and all(op in source for op in ("mul", "tanh", "pow", "add"))
+    printed = capsys.readouterr().out.splitlines()
+    expected = [line.split("# ")[1].split("   (")[0].strip() for line in block.splitlines()
+                if line.startswith("print(")]
+    assert [p.strip() for p in printed] == expected
