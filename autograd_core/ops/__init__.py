@@ -1220,6 +1220,7 @@ def clone(x: Any) -> Tensor:
 
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in {
+    "is_differentiable_dtype", "is_floating_dtype",
     "annotations", "builtins", "np", "apply", "Tensor", "Any", "Sequence", "E", "L", "R", "S",
     "DTypeError", "InvalidArgumentError", "ShapeError", "UnsupportedError", "normalize_axis",
     "elementwise", "linalg", "reductions", "shape", "RT", "return_types"}]

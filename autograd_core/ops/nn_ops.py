@@ -457,10 +457,21 @@ def silu(x: Any) -> Tensor:
     return apply(Silu, (_as_tensor(x),))
 
 
+def _float_attribute(value: Any, op: str, what: str) -> float:
+    """A number argument as a float; anything else is a typed error naming the op."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        from ..errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"{op}: {what} must be a number, got {value!r}")
+    return float(value)
+
+
 def elu(x: Any, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
     """PyTorch's elu(alpha, scale, input_scale), one fused node (validated by nn.functional)."""
-    return apply(Elu, (_as_tensor(x),), {"alpha": float(alpha), "scale": float(scale),
-                                         "input_scale": float(input_scale)})
+    return apply(Elu, (_as_tensor(x),), {"alpha": _float_attribute(alpha, "elu", "alpha"),
+                                         "scale": _float_attribute(scale, "elu", "scale"),
+                                         "input_scale": _float_attribute(input_scale, "elu",
+                                                                         "input_scale")})
 
 
 __all__ += ["silu", "elu"]
@@ -480,7 +491,8 @@ def clamp_lift(x: Any, minimum: float) -> Tensor:
     """max(x, minimum) - x as a constant (no gradient), recomputed by traced programs."""
     from ..graph import apply_nondifferentiable
 
-    return apply_nondifferentiable(ClampLift, (_as_tensor(x),), {"minimum": float(minimum)})
+    return apply_nondifferentiable(ClampLift, (_as_tensor(x),),
+                                   {"minimum": _float_attribute(minimum, "clamp_lift", "minimum")})
 
 
 __all__ += ["clamp_lift"]
