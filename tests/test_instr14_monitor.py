@@ -21,6 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 def train(activation, widths, steps=40, batch_norm=False, lr=0.1, seed=0):
     rng = np.random.default_rng(seed)
+    nn.init.manual_seed(seed)
     X = ag.tensor(rng.standard_normal((64, 2)), dtype="float32")
     y = ag.tensor((X.data[:, 0] * X.data[:, 1] > 0).astype(np.int64))
     layers, width = [], 2

@@ -326,7 +326,7 @@ def test_frames_skip_ops_that_receive_no_gradient_and_match_engine_with_shared_i
 def test_save_frames_writes_numbered_files(tmp_path, monkeypatch):
     _, _, c = small_expression()
     frames = viz.backward_frames(c.sum())
-    if shutil.which("dot") is None:
+    if viz.svg_renderer() is None:
         monkeypatch.setenv("PATH", "")
         paths = viz.save_frames(frames, tmp_path / "frames", fallback_dot=True)
         assert [p.name for p in paths] == ["frame_000.dot", "frame_001.dot", "frame_002.dot"]
