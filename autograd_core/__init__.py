@@ -24,10 +24,8 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 # ---- conv10: dtype objects (numpy dtypes), usable wherever a dtype is taken, as torch.float32 ----
 import numpy as _np  # noqa: E402
-import ml_dtypes as _ml_dtypes  # noqa: E402
 
 float16 = half = _np.dtype(_np.float16)
-bfloat16 = _np.dtype(_ml_dtypes.bfloat16)
 float32 = float = _np.dtype(_np.float32)  # noqa: A001 (torch.float)
 float64 = double = _np.dtype(_np.float64)
 complex64 = cfloat = _np.dtype(_np.complex64)
@@ -62,6 +60,11 @@ def __getattr__(name: str):
         import importlib
 
         return importlib.import_module(name)
+    if name == "bfloat16":  # ml_dtypes takes most of a second to import: only when asked for
+        import ml_dtypes
+
+        globals()["bfloat16"] = _np.dtype(ml_dtypes.bfloat16)
+        return globals()["bfloat16"]
     raise AttributeError(f"module 'autograd_core' has no attribute {name!r}")
 
 # ---- the public API (core9): `__all__`, computed from what is defined above. Keep this block ----
@@ -75,4 +78,4 @@ _PUBLIC_MODULES = frozenset({"errors", "functional", "viz", "autograd", "amp", "
 __all__ = sorted(
     name for name, value in globals().items()
     if not name.startswith("_") and name not in _INTERNAL_NAMES
-    and (not isinstance(value, _ModuleType) or name in _PUBLIC_MODULES))
+    and (not isinstance(value, _ModuleType) or name in _PUBLIC_MODULES)) + ["bfloat16"]  # noqa: F405
