@@ -1264,13 +1264,13 @@ def _binary_operator(op: type[Op], name: str) -> tuple:
     def forward(a: Any, b: Any) -> Tensor:
         cls = b.__class__
         if (cls is tensor and a.data.dtype is b.data.dtype) or (
-                (cls is fp or cls is integer) and is_floating_dtype(a.data.dtype)):
+                (cls is fp or cls is integer) and a.data.dtype.kind == "f"):  # bfloat16: promote
             return apply(op, (a, b))
         return apply(op, promote(a, b))
 
     def reflected(a: Any, b: Any) -> Tensor:
         cls = b.__class__
-        if (cls is fp or cls is integer) and is_floating_dtype(a.data.dtype):
+        if (cls is fp or cls is integer) and a.data.dtype.kind == "f":
             return apply(op, (b, a))
         return apply(op, promote(b, a))
 
