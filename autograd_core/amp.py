@@ -58,9 +58,16 @@ def _bfloat16() -> np.dtype:
     return np.dtype(ml_dtypes.bfloat16)
 
 
+def _as_dtype(dtype: Any) -> np.dtype:
+    """A dtype from a dtype or a name, "bfloat16" included (ml_dtypes is imported on demand)."""
+    from .tensor import _resolve_dtype
+
+    return dtype if isinstance(dtype, np.dtype) else _resolve_dtype(dtype, "autocast")
+
+
 def low_precision(dtype: Any) -> bool:
     """True for float16 and bfloat16."""
-    dtype = np.dtype(dtype)
+    dtype = _as_dtype(dtype)
     return dtype == np.float16 or dtype.name == "bfloat16"
 
 
@@ -141,7 +148,7 @@ class autocast:  # noqa: N801 (PyTorch's name)
             device_type, dtype = "cpu", device_type
         if device_type not in ("cpu", "cuda"):
             raise InvalidArgumentError(f"autocast: device_type must be 'cpu' or 'cuda', got {device_type!r}")
-        target = np.dtype(np.float16) if dtype is None else np.dtype(dtype)
+        target = np.dtype(np.float16) if dtype is None else _as_dtype(dtype)
         if not low_precision(target):
             raise DTypeError(f"autocast: dtype must be float16 or bfloat16, got {target}")
         self.dtype = target
@@ -169,7 +176,7 @@ def finfo(dtype: Any) -> Any:
     max, min, smallest_subnormal, resolution, bits (torch.finfo's fields)."""
     import ml_dtypes
 
-    target = np.dtype(dtype)
+    target = _as_dtype(dtype)
     if not _floating(target):
         raise DTypeError(f"finfo: expected a floating dtype, got {target}")
     return ml_dtypes.finfo(target)

@@ -13,6 +13,7 @@ from autograd_core.errors import DTypeError, InvalidArgumentError, UnsupportedEr
 from . import functional as F
 from .module import Module, Parameter
 from autograd_core.tensor import is_floating_dtype
+from autograd_core.tensor import _resolve_dtype
 
 __all__ = ["ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "Softplus", "Softmax", "LogSoftmax", "Identity",
            "SiLU", "ELU", "SELU", "CELU", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Mish", "Softsign",
@@ -305,7 +306,7 @@ class PReLU(Module):
             raise UnsupportedError(f"PReLU: only device='cpu' is available, got {device!r}")
         if isinstance(dtype, str):
             dtype = dtype.replace("torch.", "")
-        resolved = get_default_dtype() if dtype is None else np.dtype(dtype)
+        resolved = get_default_dtype() if dtype is None else _resolve_dtype(dtype)
         if not is_floating_dtype(resolved):
             raise DTypeError(f"PReLU: parameters must have a floating dtype, got {resolved}")
         self.num_parameters = int(num_parameters)

@@ -27,6 +27,7 @@ from .containers import Sequential
 from .init import GeneratorLike, resolve_generator
 from .module import Module, Parameter
 from autograd_core.tensor import is_floating_dtype
+from autograd_core.tensor import _resolve_dtype
 
 __all__ = ["Linear", "MLP", "Dropout", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding", "Conv2d",
            "MaxPool2d", "AvgPool2d", "Flatten", "Residual"]
@@ -38,7 +39,7 @@ def _factory_dtype(dtype: Any, device: Any, owner: str) -> np.dtype:
         raise UnsupportedError(f"{owner}: only device='cpu' is available, got {device!r}")
     if isinstance(dtype, str):
         dtype = dtype.replace("torch.", "")
-    resolved = get_default_dtype() if dtype is None else np.dtype(dtype)
+    resolved = get_default_dtype() if dtype is None else _resolve_dtype(dtype)
     if not is_floating_dtype(resolved):
         raise DTypeError(f"{owner}: parameters must have a floating dtype, got {resolved}")
     return resolved

@@ -12,6 +12,7 @@ import numpy as np
 
 from autograd_core import Tensor, get_default_dtype
 from autograd_core.errors import InvalidArgumentError, ShapeError
+from autograd_core.tensor import _resolve_dtype
 
 from . import functional as F
 from .attention import MultiheadAttention
@@ -31,7 +32,7 @@ __all__ = [
 def generate_square_subsequent_mask(sz: int, dtype: Any = None) -> Tensor:
     """(sz, sz) float mask: 0 on and below the diagonal, -inf above (torch.nn.Transformer's), for
     attn_mask / src_mask: position i attends only to positions j <= i."""
-    dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+    dtype = get_default_dtype() if dtype is None else _resolve_dtype(dtype)
     return Tensor(np.triu(np.full((sz, sz), -np.inf), k=1).astype(dtype))
 
 

@@ -170,3 +170,22 @@ def test_mlp_under_bfloat16_autocast_matches_torch_cpu_autocast():
     for a, b in zip(ours, theirs):
         assert a.grad.dtype == np.float32
         np.testing.assert_allclose(a.grad.data, b.grad.numpy(), atol=0.02, rtol=0.05)
+
+
+def test_bfloat16_by_name_in_a_fresh_process_and_ml_dtypes_imported_lazily():
+    """`import autograd_core` does not pay for ml_dtypes (most of a second); "bfloat16" by name
+    still works everywhere a dtype is taken, before anything imported ml_dtypes."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, autograd_core as ag, nn\n"
+            "assert 'ml_dtypes' not in sys.modules\n"
+            "assert ag.autocast(dtype='bfloat16').dtype.name == 'bfloat16'\n"
+            "assert nn.Linear(2, 2, dtype='bfloat16').weight.dtype.name == 'bfloat16'\n"
+            "assert ag.zeros(2, dtype='bfloat16').dtype == ag.bfloat16\n"
+            "assert float(ag.finfo('bfloat16').eps) == 2 ** -7\n")
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(root), "PATH": ""}, timeout=120)
+    assert done.returncode == 0, done.stderr
