@@ -99,6 +99,23 @@ def autocast_dtype_for(op_name: str, dtypes: Iterable[np.dtype]) -> np.dtype | N
     return functools.reduce(np.promote_types, floating)
 
 
+def cast_op_inputs(op: Any, inputs: tuple, attrs: dict | None) -> tuple[tuple, dict | None]:
+    """What `apply` runs under autocast: the op's inputs cast per the tables. An op that declares
+    `casts_weights_itself` (Linear) gets only its first input cast and `compute_dtype=` instead:
+    it casts its float32 weights inside forward and vjp, so no low-precision copy of a weight is
+    saved for backward (the parameter itself is, and it is resident anyway)."""
+    if getattr(op, "casts_weights_itself", False) and op.name in LOWER_PRECISION_OPS:
+        low = mode.state.autocast_dtype
+        first = inputs[0]
+        if isinstance(first, Tensor) and _floating(first.dtype) and all(
+                not isinstance(x, Tensor) or _floating(x.dtype) for x in inputs[1:]):
+            from . import ops
+
+            cast = ops.astype(first, low) if first.dtype != low else first
+            return (cast,) + tuple(inputs[1:]), {**(attrs or {}), "compute_dtype": low}
+    return cast_inputs(op.name, inputs), attrs
+
+
 def cast_inputs(op_name: str, inputs: tuple) -> tuple:
     """The op's inputs with floating tensors cast (by recorded ops) to the op's autocast dtype."""
     target = autocast_dtype_for(op_name, [x.dtype for x in inputs if isinstance(x, Tensor)])

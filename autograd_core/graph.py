@@ -213,7 +213,7 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
     This is the engine's hot path: the common one- and two-input cases are unrolled, and nothing
     is checked that numpy does not check itself."""
     if _state.autocast_dtype is not None:
-        inputs = amp.cast_inputs(op.name, inputs)
+        inputs, attrs = amp.cast_op_inputs(op, inputs, attrs)
     if len(inputs) == 2:
         a, b = inputs
         if isinstance(a, Tensor):

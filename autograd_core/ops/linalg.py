@@ -68,18 +68,25 @@ class Linear(Op):
     z = W a + b, dL/dW = delta a^T, dL/db = delta, dL/da = W^T delta, for a batch of rows."""
     name = "linear"
     saved_inputs = (0, 1)
+    #: under autocast, the weights stay float32 inputs and are cast here (see amp.cast_op_inputs)
+    casts_weights_itself = True
 
-    def forward(x, weight, bias=None):
+    def forward(x, weight, bias=None, compute_dtype=None):
+        if compute_dtype is not None:
+            weight = weight.astype(compute_dtype)
+            bias = None if bias is None else bias.astype(compute_dtype)
         out = matmul_array(x, weight.T)
         if bias is not None:
             out += bias
         return out
 
-    def explain_error(x, weight, bias=None):
+    def explain_error(x, weight, bias=None, compute_dtype=None):
         return (f"linear: input of shape {np.shape(x)} does not match weight of shape "
                 f"{np.shape(weight)} (expected input [..., {np.shape(weight)[-1]}])")
 
-    def vjp(xp, needs, g, out, x, weight, bias=None):
+    def vjp(xp, needs, g, out, x, weight, bias=None, compute_dtype=None):
+        if compute_dtype is not None:  # the low-precision weight of forward, recomputed
+            weight = weight.astype(compute_dtype)
         grad_x = xp.matmul(g, weight) if needs[0] else None
         grad_w = grad_b = None
         if needs[1] or (len(needs) > 2 and needs[2]):
