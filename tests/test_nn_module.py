@@ -325,8 +325,20 @@ def test_state_dict_of_equivalent_model_loads_into_torch():
     ours = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
     theirs = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.ReLU(),
                                  torch.nn.Linear(8, 3))
-    theirs.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in ours.state_dict().items()},
+                           strict=True)
+    assert list(theirs.state_dict()) == list(ours.state_dict())
+    theirs.double().eval()
+    ours.double().eval()
+    x = np.random.default_rng(0).standard_normal((5, 4))
+    np.testing.assert_allclose(ours(ag.tensor(x)).data, theirs(torch.from_numpy(x)).detach().numpy(),
+                               rtol=1e-12)
+    with torch.no_grad():
+        theirs[0].weight.add_(1.0)
+        theirs[1].running_mean.fill_(0.5)
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    np.testing.assert_array_equal(ours[0].weight.data, theirs[0].weight.detach().numpy())
+    np.testing.assert_array_equal(ours[1].running_mean.data, np.full(8, 0.5))
 
 
 # ---- repr ----------------------------------------------------------------------------------------------

@@ -122,6 +122,7 @@ def test_params_name_tensors_and_take_precedence_over_tensor_name():
         key_with_label(nodes, "0.weight")
         key_with_label(nodes, "0.bias")
         key_with_label(nodes, "linear")
+        assert not any("ignored" in node["label"] for node in nodes.values())
 
 
 def test_leaf_grads_are_shown_after_backward_with_retain_graph():
