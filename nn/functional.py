@@ -412,6 +412,15 @@ def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any 
     return out
 
 
+def _check_per_channel(op: str, x: Tensor, **tensors: Any) -> None:
+    """Each given per-channel tensor (running stats, affine) must have shape (C,), C = x.shape[1]."""
+    channels = x.shape[1]
+    for name, value in tensors.items():
+        if value is not None and _data(value).shape != (channels,):
+            raise ShapeError(f"{op}: {name} must have shape ({channels},) for input of shape "
+                             f"{x.shape}, got {_data(value).shape}")
+
+
 def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
                weight: Any = None, bias: Any = None, training: bool = False, momentum: float = 0.1,
                eps: float = 1e-5) -> Tensor:
@@ -422,11 +431,8 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     if x.ndim < 2:
         raise ShapeError(f"batch_norm: expected input of shape (N, C) or (N, C, *), got {x.shape}")
     channels = x.shape[1]
-    for name, value in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
-                        ("bias", bias)):
-        if value is not None and _data(value).shape != (channels,):
-            raise ShapeError(f"batch_norm: {name} must have shape ({channels},) for input of shape "
-                             f"{x.shape}, got {_data(value).shape}")
+    _check_per_channel("batch_norm", x, running_mean=running_mean, running_var=running_var,
+                       weight=weight, bias=bias)
     axes = (0,) + tuple(range(2, x.ndim))
     broadcast = (1, channels) + (1,) * (x.ndim - 2)
     if training:
@@ -1552,11 +1558,8 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
     if x.ndim < 3:
         raise ShapeError(f"instance_norm: expected input of shape (N, C, *) with spatial dims, got {x.shape}")
     channels = x.shape[1]
-    for name, value in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
-                        ("bias", bias)):
-        if value is not None and _data(value).shape != (channels,):
-            raise ShapeError(f"instance_norm: {name} must have shape ({channels},) for input of shape "
-                             f"{x.shape}, got {_data(value).shape}")
+    _check_per_channel("instance_norm", x, running_mean=running_mean, running_var=running_var,
+                       weight=weight, bias=bias)
     axes = tuple(range(2, x.ndim))
     broadcast = (1, channels) + (1,) * (x.ndim - 2)
     if use_input_stats:

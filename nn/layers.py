@@ -57,6 +57,22 @@ def _empty_parameter(shape: tuple, dtype: np.dtype) -> Parameter:
     return Parameter(np.zeros(shape, dtype=dtype))
 
 
+def _register_affine(module: Module, shape: Any, dtype: np.dtype, affine: bool, bias: bool) -> None:
+    """A norm layer's elementwise affine: weight = 1 and (with `bias`) bias = 0 of `shape`, or
+    both registered as None, as torch's norm layers do."""
+    module.register_parameter("weight", Parameter(np.ones(shape, dtype=dtype)) if affine else None)
+    module.register_parameter("bias", Parameter(np.zeros(shape, dtype=dtype)) if affine and bias
+                              else None)
+
+
+def _reset_affine(module: Module) -> None:
+    """weight = 1, bias = 0 (those that exist)."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 def _check_feature_input(input: Any, owner: str, features: int) -> Tensor:  # noqa: A002
     if not isinstance(input, Tensor):
         input = Tensor(input)
@@ -194,15 +210,7 @@ class _BatchNorm(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         dtype = _factory_dtype(dtype, device, owner)
-        if affine:
-            self.weight = _empty_parameter((num_features,), dtype)
-            if bias:
-                self.bias = _empty_parameter((num_features,), dtype)
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, (num_features,), dtype, affine, bias)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor._wrap(np.zeros(num_features, dtype=dtype)))
             self.register_buffer("running_var", Tensor._wrap(np.ones(num_features, dtype=dtype)))
@@ -223,10 +231,7 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """Resets the running statistics, weight = 1 and bias = 0."""
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         owner = type(self).__name__
@@ -304,22 +309,11 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         dtype = _factory_dtype(dtype, device, "LayerNorm")
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, self.normalized_shape, dtype, elementwise_affine, bias)
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0."""
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if not isinstance(input, Tensor):
@@ -897,22 +891,11 @@ class GroupNorm(Module):
         self.eps = eps
         self.affine = affine
         dtype = _factory_dtype(dtype, device, "GroupNorm")
-        if affine:
-            self.weight = Parameter(np.ones(num_channels, dtype=dtype))
-            if bias:
-                self.bias = Parameter(np.zeros(num_channels, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, (num_channels,), dtype, affine, bias)
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0."""
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if not isinstance(input, Tensor):
