@@ -55,7 +55,11 @@ from .device import (accelerator, backends, cuda, device, get_default_device,
 
 def __getattr__(name: str):
     """`autograd_core.nn` and `autograd_core.optim`, so code written as `torch.nn.Linear` runs
-    with only its import changed. They are imported on first use, never by the engine itself."""
+    with only its import changed. They are imported on first use, never by the engine itself.
+
+    Layering: autograd_core never imports nn, optim or the autograd_cli app (they import it). This
+    attribute alias, resolved by importlib only when user code asks for `autograd_core.nn`, is the
+    one documented exception (tests/autograd_core/test_layering.py checks that it is the only one)."""
     if name in ("nn", "optim"):
         import importlib
 

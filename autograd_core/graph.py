@@ -25,9 +25,22 @@ from .tensor import INPLACE_UPDATES, Tensor, version_counter
 
 _state = mode.state
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-#: The project's own packages: a "user location" is the innermost frame outside all of them.
-_LIBRARY_DIRS = tuple(os.path.join(os.path.dirname(_PACKAGE_DIR), name) + os.sep
-                      for name in ("autograd_core", "nn", "optim"))
+#: Directories whose frames are library code (each an absolute path ending in os.sep): a "user
+#: location" is the innermost frame outside all of them. A tuple, so `_user_location` tests a frame
+#: with one `str.startswith`. Packages add themselves with `register_library_location` on import
+#: (nn, optim and the autograd_cli app do); the engine knows only its own directory.
+_LIBRARY_DIRS: tuple[str, ...] = (_PACKAGE_DIR + os.sep,)
+
+
+def register_library_location(path: str | os.PathLike) -> None:
+    """Marks the directory `path` (a package's directory, e.g. `os.path.dirname(__file__)`) as library
+    code: ops called from frames under it are reported at their caller outside it (anomaly mode's
+    `created_at`, tape and trace warnings), as frames inside autograd_core are. Registering a
+    directory twice, or one under a registered directory, changes nothing."""
+    global _LIBRARY_DIRS
+    directory = os.path.join(os.path.abspath(os.fspath(path)), "")
+    if not directory.startswith(_LIBRARY_DIRS):
+        _LIBRARY_DIRS = _LIBRARY_DIRS + (directory,)
 
 #: Each new Node takes the next number: a node is always created after its inputs' nodes, so
 #: running nodes in decreasing sequence number is a valid order for backward.

@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 import autograd_core as ag
-from autograd_core.cli_sequences import (SequenceData, addition_exact_match, build_sequence_model,
+from autograd_cli.cli_sequences import (SequenceData, addition_exact_match, build_sequence_model,
                                          load_sequence_data, train_sequence_model)
 from nn.datasets import ADDITION_VOCABULARY
 

@@ -14,6 +14,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+# ---- app11: nn's frames are library code, not the user's (autograd_core.graph) ----
+import os as _os
+
+from autograd_core.graph import register_library_location as _register_library_location
+
+_register_library_location(_os.path.dirname(_os.path.abspath(__file__)))
+# ---- end app11 ----
+
 from . import functional, init, utils
 from .activations import GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .containers import ModuleDict, ModuleList, Sequential

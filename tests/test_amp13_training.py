@@ -63,7 +63,7 @@ def test_cli_train_amp_reports_scaling(tmp_path, dtype):
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    result = subprocess.run([sys.executable, "-m", "autograd_core", "train", "--epochs", "3", "--samples",
+    result = subprocess.run([sys.executable, "-m", "autograd_cli", "train", "--epochs", "3", "--samples",
                              "200", "--amp", dtype, "--out", "out"], cwd=tmp_path, capture_output=True,
                             text=True, env=dict(os.environ, PYTHONPATH=str(root)), timeout=300)
     assert result.returncode == 0, result.stderr

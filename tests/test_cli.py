@@ -1,4 +1,4 @@
-"""The `autograd-core` command driven as a subprocess (`python -m autograd_core`): files written, output,
+"""The `autograd-core` command driven as a subprocess (`python -m autograd_cli`): files written, output,
 reproducibility, and one-line errors with the right exit status for bad input."""
 
 from __future__ import annotations
@@ -39,13 +39,13 @@ def run(*args: str, cwd: Path, path: str | None = None, timeout: float = 120) ->
     env.pop("AUTOGRAD_CORE_DEBUG", None)
     if path is not None:
         env["PATH"] = path
-    return subprocess.run([sys.executable, "-m", "autograd_core", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "autograd_cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
 def run_in_process(*args: str, capsys: pytest.CaptureFixture) -> subprocess.CompletedProcess:
     """cli.main(args) in this process (same code path as the console script, without interpreter start-up)."""
-    from autograd_core import cli
+    from autograd_cli import cli
 
     try:
         status = cli.main(list(args))

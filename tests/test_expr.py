@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
-from autograd_core import expr
+from autograd_cli import expr
 from autograd_core.errors import AutogradError
 
 

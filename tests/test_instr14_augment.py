@@ -70,7 +70,7 @@ def _gap(*extra, tmp_path):
     pytest.importorskip("sklearn")
     root = Path(__file__).resolve().parents[1]
     env = dict(os.environ, PYTHONPATH=str(root))
-    out = subprocess.run([sys.executable, "-m", "autograd_core", "train", "--dataset", "digits",
+    out = subprocess.run([sys.executable, "-m", "autograd_cli", "train", "--dataset", "digits",
                           "--epochs", "30", "--out", str(tmp_path / ("aug" if extra else "plain")),
                           *extra], capture_output=True, text=True, env=env, timeout=600)
     assert out.returncode == 0, out.stderr

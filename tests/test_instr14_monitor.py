@@ -105,7 +105,7 @@ def test_csv_plot_every_and_remove(tmp_path):
 
 def run_cli(*args, cwd):
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    return subprocess.run([sys.executable, "-m", "autograd_core", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "autograd_cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd_core import sweep
+from autograd_cli import sweep
 from autograd_core.errors import InvalidArgumentError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -20,7 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 def cli(*args, cwd, **kwargs):
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    return subprocess.Popen([sys.executable, "-m", "autograd_core", *args], cwd=cwd, env=env,
+    return subprocess.Popen([sys.executable, "-m", "autograd_cli", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
 

@@ -104,7 +104,7 @@ def test_cli_train_export_onnx(tmp_path):
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    result = subprocess.run([sys.executable, "-m", "autograd_core", "train", "--epochs", "2",
+    result = subprocess.run([sys.executable, "-m", "autograd_cli", "train", "--epochs", "2",
                              "--samples", "80", "--export-onnx", "--out", "out"], cwd=tmp_path,
                             env=dict(os.environ, PYTHONPATH=str(root)), capture_output=True, text=True,
                             timeout=300)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd_core import cli, expr
+from autograd_cli import cli, expr
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,7 +21,7 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.pop("AUTOGRAD_CORE_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "autograd_core", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "autograd_cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd_core import cli
+from autograd_cli import cli
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,7 +23,7 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.pop("AUTOGRAD_CORE_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "autograd_core", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "autograd_cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
 
 

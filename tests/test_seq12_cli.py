@@ -22,7 +22,7 @@ def run(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProc
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.pop("AUTOGRAD_CORE_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "autograd_core", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "autograd_cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -52,7 +52,7 @@ def test_saved_sequence_model_loads_back(tmp_path):
     assert result.returncode == 0, result.stderr
     sys.path.insert(0, str(REPO_ROOT))
     import nn
-    from autograd_core.cli_sequences import build_sequence_model
+    from autograd_cli.cli_sequences import build_sequence_model
     model = build_sequence_model("lstm", 2, 1, hidden=8, generator=5)
     state = nn.load(out / "model.npz")
     model.load_state_dict(state)  # strict: every key and shape matches

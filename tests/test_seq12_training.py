@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
-from autograd_core.cli_sequences import (SequenceData, addition_exact_match, build_sequence_model,
+from autograd_cli.cli_sequences import (SequenceData, addition_exact_match, build_sequence_model,
                                          gradient_through_time, load_sequence_data, train_sequence_model)
 from nn.datasets import ADDITION_VOCABULARY
 

@@ -19,9 +19,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import ops
-from .errors import AutogradError
-from .tensor import Tensor
+from autograd_core import ops
+from autograd_core.errors import AutogradError
+from autograd_core.tensor import Tensor
 
 MAX_EXPRESSION_LENGTH = 10_000
 MAX_NESTING_DEPTH = 1_000

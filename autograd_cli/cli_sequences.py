@@ -261,7 +261,7 @@ def run_train_sequence(args: argparse.Namespace) -> None:
     metrics.csv, model.npz, loss.png and gradient_through_time.png into the output directory."""
     import autograd_core as ag
     import nn
-    from autograd_core.cli import CommandError, UsageError, _output_directory
+    from autograd_cli.cli import CommandError, UsageError, _output_directory
 
     if args.dataset not in SEQUENCE_DATASETS:
         raise UsageError(f"--model {args.model} needs a sequence dataset ({', '.join(SEQUENCE_DATASETS)}), "

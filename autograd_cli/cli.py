@@ -96,7 +96,7 @@ def _positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of `autograd-core` and its `train` and `grad` subcommands."""
-    from . import __version__
+    from autograd_core import __version__
 
     parser = _Parser(prog=PROG, description="Train a small network, or differentiate an expression, "
                                             "with the autograd_core engine.")
@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--player", action="store_true",
                        help="also write backward.html: one training step's backward, step by step")
     _add_transfer_arguments(train)
-    # seq12: sequence models (autograd_core/cli_sequences.py)
+    # seq12: sequence models (autograd_cli/cli_sequences.py)
     train.add_argument("--model", choices=("mlp",) + SEQUENCE_MODELS, default="mlp", help="default: mlp")
     train.add_argument("--steps", type=_positive_int, default=None, help="sequence models: training steps")
     train.add_argument("--seq-len", type=_positive_int, default=None, help="sequence models: sequence length")
@@ -557,7 +557,7 @@ def _save_model(directory: Path, model: Any, split: _Split, args: argparse.Names
 def _draw_training_step(directory: Path, model: Any, split: _Split, args: argparse.Namespace) -> str:
     """graph.svg: the graph of one training step on a batch, colored by gradient norm (graph.dot
     when Graphviz is not installed)."""
-    from . import viz
+    from autograd_core import viz
 
     batch = slice(0, args.batch_size)
     model.train()
@@ -586,7 +586,7 @@ def _export_onnx(directory: Path, model: Any, split: _Split) -> str:
 
 def _write_training_player(directory: Path, model: Any, split: _Split, args: argparse.Namespace) -> str:
     """backward.html: the backward pass of one training step on a small batch, op by op."""
-    from . import viz
+    from autograd_core import viz
 
     batch = slice(0, min(args.batch_size, 8))
     model.train()
@@ -755,7 +755,7 @@ def run_grad(args: argparse.Namespace) -> None:
     if args.explain and total.requires_grad:
         _print_explanations(total, leaves)
     if args.player is not None and total.requires_grad:
-        from . import viz
+        from autograd_core import viz
 
         _write_page(args.player, lambda: viz.backward_player(total, args.player, title=f"backward of "
                                                               f"{expression.text}"))
@@ -776,7 +776,7 @@ def _print_explanations(total: Any, leaves: dict) -> None:
 
 
 def _write_page(path: Path, write: Any) -> None:
-    from . import viz
+    from autograd_core import viz
 
     try:
         write()
@@ -832,7 +832,7 @@ def _print_hessian(matrix: np.ndarray, names: list[str], values: dict[str, np.nd
 
 
 def _draw_expression(path: Path, total: Any, leaves: dict) -> None:
-    from . import viz
+    from autograd_core import viz
 
     try:
         written = viz.save_graph(path, total, fallback_dot=True)

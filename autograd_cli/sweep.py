@@ -56,7 +56,7 @@ class SweepResult:
 def trial_settings(options: dict[str, Sequence[Any]], search: str = "grid", trials: int | None = None,
                    seed: int = 0) -> list[dict]:
     """The option combinations to train: the whole grid, or `trials` distinct random picks."""
-    from .errors import InvalidArgumentError
+    from autograd_core.errors import InvalidArgumentError
 
     for name, values in options.items():
         if name not in SWEEPABLE:
@@ -143,7 +143,7 @@ def grid_search(options: dict[str, Sequence[Any]], fixed: dict | None = None,
     ranked results. Ctrl-C stops the workers; finished trials are kept and written."""
     from tqdm import tqdm
 
-    from .errors import InvalidArgumentError
+    from autograd_core.errors import InvalidArgumentError
 
     settings = trial_settings(options, search, trials, seed)
     swept = list(options)
