@@ -67,3 +67,7 @@ def __getattr__(name: str) -> Any:
     if name == "Diagram":
         return diagram_class()
     raise AttributeError(f"module 'autograd_core.viz' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "Diagram"])

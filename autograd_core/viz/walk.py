@@ -58,13 +58,18 @@ def walk_order(root_nodes: Sequence[engine.Node]) -> list[engine.Node]:
     """The nodes reachable from `root_nodes`, newest first: `graph.backward_order`, the order
     backward runs them. Where backward already freed part of the graph (a freed node has no
     inputs), backward_order raises the error backward needs, but a diagram still draws that part
-    (the freed nodes, marked, and nothing beyond them): only then are the nodes collected through
-    `Node.next_functions` (empty on a freed node) and sorted the same way (by sequence number,
-    newest first), which on an intact graph gives exactly backward_order's list."""
+    (the freed nodes, marked, and nothing beyond them): only then does `_walk_through_freed`
+    collect the nodes."""
     try:
         return engine.backward_order(root_nodes)
     except GraphError:
-        pass
+        return _walk_through_freed(root_nodes)
+
+
+def _walk_through_freed(root_nodes: Sequence[engine.Node]) -> list[engine.Node]:
+    """backward_order's list for a graph backward partly freed: the nodes reached through
+    `Node.next_functions` (which is empty on a freed node), newest first. On an intact graph it
+    is exactly backward_order's list (tests/autograd_core/test_viz_walk.py)."""
     seen = dict.fromkeys(root_nodes)
     stack = list(seen)
     while stack:
