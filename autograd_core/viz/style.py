@@ -2,7 +2,7 @@
 (names, shapes, small values, gradients), fill colors and tooltips, and the data-flow edges.
 
 `_build` turns a walked graph (`walk._Trace`) into a `_Diagram`; heat.py recolors it, condense.py
-groups and cuts it, and render.py writes it out as a graphviz.Digraph. Nothing here imports
+groups and cuts it, and rendering.py writes it out as a graphviz.Digraph. Nothing here imports
 graphviz.
 """
 
