@@ -262,28 +262,18 @@ class Tape:
         """DOT text of the recorded program (one box per value, one ellipse per op)."""
         return self.to_digraph(**options).source
 
+    #: Draws a tape: `renderer(tape, rankdir=...)` returns a graphviz.Digraph. The drawing code is
+    #: autograd_core.viz's (`viz.draw_tape`), which sets this slot when it is imported (as
+    #: `import autograd_core` does): viz depends on this module, never the reverse.
+    _diagram_renderer: Callable[..., Any] | None = None
+
     def to_digraph(self, rankdir: str = "LR") -> Any:
         """A graphviz.Digraph of the recorded program, drawn from the entries alone."""
-        from .viz import Diagram
-
-        dot = Diagram("tape", graph_attr={"rankdir": rankdir},
-                               node_attr={"fontname": "Helvetica", "fontsize": "10"})
-        produced = {entry.output_id for entry in self.entries}
-        for number, value in enumerate(self.values):
-            if number not in produced:
-                dot.node(f"v{number}", f"{self._label(number)}\\n{_shape_text(value.shape)}",
-                         shape="box", style="filled", fillcolor="lightblue")
-        for entry in self.entries:
-            op_id = f"op{entry.index}"
-            dot.node(op_id, entry.name, shape="ellipse", style="filled", fillcolor="lightgrey")
-            for number in entry.input_ids:
-                if number is not None:
-                    dot.edge(f"v{number}", op_id)
-            dot.node(f"v{entry.output_id}",
-                     f"{self._label(entry.output_id)}\\n{_shape_text(entry.output.shape)}",
-                     shape="box")
-            dot.edge(op_id, f"v{entry.output_id}")
-        return dot
+        renderer = Tape._diagram_renderer
+        if renderer is None:
+            raise GraphError("Tape.to_digraph: no diagram renderer is registered; import "
+                             "autograd_core.viz (which draws tapes) first")
+        return renderer(self, rankdir=rankdir)
 
     # ---- differentiating ---------------------------------------------------------------------------
     def gradient(self, target: Tensor, sources: Sequence[Tensor] | Tensor) -> Any:
