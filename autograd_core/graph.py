@@ -20,6 +20,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import amp, mode
+from .array_namespace import array_namespace  # re-exported: graph.array_namespace
 from .errors import AnomalyError, DTypeError, GraphError, IndexOutOfRangeError, ShapeError
 from .tensor import INPLACE_UPDATES, Tensor, version_counter
 
@@ -970,65 +971,6 @@ class Normal(Assign):
     """x.normal_(mean, std): new values, no gradient to the old ones."""
 
     name = "normal"
-
-
-class _ArrayNamespace:
-    """What a vjp calls `xp` when not recording: numpy's functions plus the few helpers that numpy
-    lacks, under the same names and signatures as autograd_core.ops."""
-
-    def __init__(self, extra: dict[str, Callable]) -> None:
-        for name in ("exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "tanh", "abs",
-                     "sign", "where", "sum", "mean", "broadcast_to", "reshape", "transpose",
-                     "swapaxes", "expand_dims", "squeeze", "matmul", "maximum", "minimum",
-                     "concatenate", "stack", "zeros_like", "ones_like", "einsum", "pad", "outer",
-                     "prod", "clip", "moveaxis", "take_along_axis", "isfinite"):
-            setattr(self, name, getattr(np, name))
-        for name, fn in extra.items():
-            setattr(self, name, fn)
-
-
-def _array_sum(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    return np.asarray(a).sum(axis=axis, keepdims=keepdims)
-
-
-def _array_mean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    return np.asarray(a).mean(axis=axis, keepdims=keepdims)
-
-
-def _array_reshape(a: Any, shape: Any) -> Any:
-    return np.asarray(a).reshape(shape)
-
-
-def _array_transpose(a: Any, axes: Any = None) -> Any:
-    return np.asarray(a).transpose(axes)
-
-
-def _array_swapaxes(a: Any, axis1: int, axis2: int) -> Any:
-    return np.asarray(a).swapaxes(axis1, axis2)
-
-
-def _array_broadcast_to(a: Any, shape: tuple) -> np.ndarray:
-    """a broadcast to `shape`: a filled new array when small (numpy's broadcast_to view costs more
-    to build than the copy), a read-only view when large (no memory for the repeats)."""
-    if a.shape == shape:
-        return a
-    if math.prod(shape) <= 65536:
-        result = np.empty(shape, dtype=a.dtype)
-        result[...] = a
-        return result
-    return np.broadcast_to(a, shape)
-
-
-#: The array methods are called directly: numpy's module-level wrappers (np.sum, np.swapaxes...)
-#: add a dispatch layer that costs more than the op itself on small arrays.
-array_namespace = _ArrayNamespace({"sum_to": sum_to_array, "sum": _array_sum, "mean": _array_mean,
-                                   "matmul": amp.matmul_array, "einsum": amp.lowp_einsum,
-                                   "reshape": _array_reshape, "transpose": _array_transpose,
-                                   "swapaxes": _array_swapaxes,
-                                   "broadcast_to": _array_broadcast_to,
-                                   # newops10a: used by the vjps of cumsum, cumprod, sinh, cosh
-                                   "cumsum": np.cumsum, "cumprod": np.cumprod,
-                                   "sinh": np.sinh, "cosh": np.cosh})
 
 
 def node_vjp(node: Node, g: np.ndarray) -> tuple:

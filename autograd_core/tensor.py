@@ -232,9 +232,6 @@ class Tensor:
 
         return array_function(func, args, kwargs)
 
-    def astype(self, dtype: Any) -> Tensor:
-        return ops.astype(self, dtype)
-
     def float(self) -> Tensor:
         return ops.astype(self, np.float32)
 
@@ -500,42 +497,8 @@ class Tensor:
             raise DTypeError(f"{op_name}: expected a floating tensor, got {self.dtype}")
 
     # ---- arithmetic ---------------------------------------------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        return ops.add(self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return ops.add(other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return ops.sub(self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return ops.sub(other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return ops.mul(self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return ops.mul(other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return ops.div(self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return ops.div(other, self)
-
-    def __pow__(self, other: Any) -> Tensor:
-        return ops.pow(self, other)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return ops.pow(other, self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return ops.matmul(self, other)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return ops.matmul(other, self)
-
+    # The binary operators (+ - * / ** @ // % & | ^ << >> and their reflections) and astype are
+    # set on Tensor by ops/__init__.py (grep `Tensor.__add__ =`, `_TENSOR_METHODS`).
     def __neg__(self) -> Tensor:
         return ops.neg(self)
 

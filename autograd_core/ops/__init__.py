@@ -1219,13 +1219,6 @@ def clone(x: Any) -> Tensor:
     return apply(E.Clone, (_tensor(x),))
 
 
-__all__ = [name for name in dir() if not name.startswith("_") and name not in {
-    "is_differentiable_dtype", "is_floating_dtype",
-    "annotations", "builtins", "np", "apply", "Tensor", "Any", "Sequence", "E", "L", "R", "S",
-    "DTypeError", "InvalidArgumentError", "ShapeError", "UnsupportedError", "normalize_axis",
-    "elementwise", "linalg", "reductions", "shape", "RT", "return_types"}]
-
-
 #: Every function above whose first argument is a tensor, as a Tensor method of the same name
 #: (x.exp(), x.add(y, alpha=2), x.max(1), ...). One explicit list: add a name here to add a method.
 _TENSOR_METHODS = (
@@ -2014,7 +2007,6 @@ _NEWOPS10B_NAMES = (
 _NEWOPS10B_METHODS = tuple(n for n in _NEWOPS10B_NAMES if n not in ("meshgrid", "tensordot", "cdist"))
 for _name in _NEWOPS10B_METHODS:
     setattr(Tensor, _name, globals()[_name])
-__all__ += [n for n in _NEWOPS10B_NAMES if n not in __all__]  # noqa: PLE0605
 # ==== end of issue 10, shape and indexing ops (newops10b) ===========================================
 # ---- newops10a: more elementwise ops, scans, order statistics and reductions (issue 10) ---------
 # Op classes live in elementwise_more.py and scans.py; ordering ops (sort, topk, cummax, median,
@@ -2401,6 +2393,43 @@ _NEWOPS10A_NAMES = (
 ).split()
 # `mode` is not star-exported: `autograd_core.mode` is the grad-mode submodule. Use x.mode(dim)
 # or autograd_core.ops.mode.
-__all__ += [name for name in _NEWOPS10A_NAMES if name != "mode"]  # noqa: PLE0605
 for _name in _NEWOPS10A_NAMES + ["logical_and", "logical_or", "logical_xor", "logical_not"]:
     setattr(Tensor, _name, globals()[_name])
+
+
+# ==== registry11 (issue 11): the explicit public names ==========================================
+# `from autograd_core.ops import *` (and so `autograd_core`) exports exactly these; add a new public
+# op here. tests/autograd_core/test_ops_all.py checks that each exists and that every public
+# function defined in this module (or nn_ops' __all__) is listed or in _NOT_EXPORTED.
+from . import nn_ops as _nn_ops  # noqa: E402
+
+__all__ = (
+    "abs acos acosh add addbmm addmm addmv all allclose amax amin any arccos arccosh arcsin arcsinh "
+    "arctan arctan2 arctanh argmax argmin argsort asin asinh astype atan atan2 atanh baddbmm "
+    "bitwise_and bitwise_left_shift bitwise_not bitwise_or bitwise_right_shift bitwise_xor bmm "
+    "broadcast_to cat cdist ceil chunk clamp clamp_max clamp_min clip clone concatenate copysign cos "
+    "cosh count_nonzero cross cummax cummin cumprod cumsum diag diag_embed diagonal div divide dot "
+    "einsum eq equal erf erfc erfinv exp exp2 expand expand_dims expm1 fix flatten flip fliplr flipud "
+    "floor floor_divide fmod frac gather ge gelu getitem greater greater_equal gt hypot index_add "
+    "index_fill index_select isclose isfinite isinf isnan isneginf isposinf kron kthvalue le leaky_relu "
+    "lerp less less_equal linear log log10 log1p log2 log_softmax logaddexp logaddexp2 logcumsumexp "
+    "logical_and logical_not logical_or logical_xor logsumexp lt masked_fill masked_select matmul max "
+    "maximum mean median meshgrid min minimum mm moveaxis movedim mul multiply mv nan_to_num nanmean "
+    "nansum narrow ne neg negative nonzero norm not_equal ones_like outer pad permute pow power prod "
+    "reciprocal relu remainder repeat repeat_interleave reshape roll round rsqrt scatter scatter_add "
+    "scatter_reduce sigmoid sign sin sinh softmax softplus sort split sqrt square squeeze stack std "
+    "std_mean sub subtract sum sum_to swapaxes swapdims take take_along_axis take_along_dim tan tanh "
+    "tensor_split tensordot tile topk trace transpose tril triu true_divide trunc unbind unflatten "
+    "unsqueeze var var_mean view where xlogy zeros_like "
+).split() + [
+    "IndexOutOfRangeError",  # also autograd_core.IndexOutOfRangeError (autograd_core.errors)
+    # engine internals for op authors: autograd_core has them as attributes, its __all__ leaves them
+    # out (_INTERNAL_NAMES in autograd_core/__init__.py)
+    "Op", "apply_nondifferentiable", "index_scatter", "normalize_index",
+]
+
+#: Public functions of this module deliberately not star-exported. `mode` would shadow the
+#: autograd_core.mode submodule (use x.mode(dim) or autograd_core.ops.mode); nn_ops' fused kernels
+#: are nn's building blocks (nn.functional calls them as ops.<name>), not torch-level functions.
+_NOT_EXPORTED = frozenset(["mode"]) | frozenset(_nn_ops.__all__)
+# ==== end of registry11: the explicit public names ==============================================

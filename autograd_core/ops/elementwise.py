@@ -10,12 +10,12 @@ import math
 
 import numpy as np
 
-from ..graph import Op, array_namespace
+from ..graph import Op
 
 _erf_vectorized = np.frompyfunc(math.erf, 1, 1)
 
 
-def _erf_array(x: np.ndarray) -> np.ndarray:
+def erf_array(x: np.ndarray) -> np.ndarray:
     """The error function on an array: scipy's when installed (fast), else math.erf per element.
     scipy is imported on first use, so `import autograd_core` stays quick."""
     global _erf_array_impl
@@ -33,7 +33,6 @@ def _erf_array(x: np.ndarray) -> np.ndarray:
 
 
 _erf_array_impl = None
-array_namespace.erf = _erf_array
 _SQRT_2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -239,7 +238,7 @@ class Erf(Op):
     saved_inputs = (0,)
 
     def forward(x):
-        return _erf_array(x)
+        return erf_array(x)
 
     def vjp(xp, needs, g, out, x):
         return (g * (2 * _INV_SQRT_2PI * _SQRT_2) * xp.exp(-(x * x)),)
@@ -316,7 +315,7 @@ class Gelu(Op):
         if approximate == "tanh":
             inner = _SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)
             return 0.5 * x * (1 + np.tanh(inner))
-        return 0.5 * x * (1 + _erf_array(x / _SQRT_2))
+        return 0.5 * x * (1 + erf_array(x / _SQRT_2))
 
     def vjp(xp, needs, g, out, x, approximate):
         if approximate == "tanh":

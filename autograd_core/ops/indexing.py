@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GraphError
-from ..graph import Op, apply, array_namespace
+from ..graph import Op, apply
 from ..tensor import Tensor
 from ..tensor import is_differentiable_dtype, is_floating_dtype
 
@@ -244,12 +244,7 @@ class DoubleBackwardError(Op):
         raise GraphError(message)
 
 
-def _scatter_reduce_array(x, dim, index, src, reduce, include_self=True):
+def scatter_reduce_array(x: np.ndarray, dim: int, index: np.ndarray, src: np.ndarray, reduce: str,
+                         include_self: bool = True) -> np.ndarray:
+    """ops.scatter_reduce on arrays (xp.scatter_reduce, see autograd_core/array_namespace.py)."""
     return scatter_forward(x, np.asarray(src), dim, np.asarray(index), reduce, include_self)
-
-
-array_namespace.flip = np.flip
-array_namespace.roll = np.roll
-array_namespace.tril = np.tril
-array_namespace.triu = np.triu
-array_namespace.scatter_reduce = _scatter_reduce_array

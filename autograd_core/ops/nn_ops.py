@@ -12,28 +12,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidArgumentError, ShapeError
-from ..graph import Op, apply, apply_nondifferentiable, array_namespace
+from ..graph import Op, apply, apply_nondifferentiable
 from ..tensor import Tensor
+from .reductions import log_softmax_array
 
 
 def _as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
-
-
-# ---- stable softmax helpers on arrays (what `xp.softmax` means when not recording) ----------------
-
-def _softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def _log_softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    shift = x.max(axis=axis, keepdims=True)
-    if not np.isfinite(shift).all():
-        shift = np.where(np.isfinite(shift), shift, 0)
-    shifted = x - shift
-    with np.errstate(divide="ignore"):
-        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 # ---- im2col / col2im ----------------------------------------------------------------------------
@@ -181,7 +166,7 @@ class SoftmaxCrossEntropy(Op):
     name = "softmax_cross_entropy"
 
     def forward(logits, coefficients, divisor, reduce):
-        weighted = coefficients * _log_softmax_array(logits, axis=1)
+        weighted = coefficients * log_softmax_array(logits, axis=1)
         if not np.isfinite(weighted).all():
             with np.errstate(invalid="ignore"):
                 weighted = np.where(coefficients != 0, weighted, 0)
@@ -395,13 +380,6 @@ def dropout_mask(generator: Any, p: float, shape: tuple, dtype: Any) -> Tensor:
                                                      "shape": tuple(shape),
                                                      "dtype": np.dtype(dtype)})
 
-
-array_namespace.im2col = im2col_array
-array_namespace.col2im = col2im_array
-if not hasattr(array_namespace, "softmax"):
-    array_namespace.softmax = _softmax_array
-if not hasattr(array_namespace, "log_softmax"):
-    array_namespace.log_softmax = _log_softmax_array
 
 __all__ = ["im2col", "col2im", "softmax_cross_entropy", "class_cross_entropy",
            "class_index_coefficients", "picked_weights", "binary_cross_entropy_elementwise",

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from ..errors import InvalidArgumentError
-from ..graph import Op, array_namespace, sum_to_array
+from ..graph import Op, sum_to_array
 
 
 def normalize_axis(axis, ndim: int, op_name: str) -> tuple | None:
@@ -210,19 +210,50 @@ def _product_of_others(xp, x, axis: int):
     return xp.moveaxis(others, -1, axis)
 
 
-def _stable_logsumexp(x: np.ndarray, axis, keepdims: bool) -> np.ndarray:
-    """log(sum(exp(x))) with the max subtracted first; -inf over an empty reduction (PyTorch)."""
-    if x.size == 0:
-        with np.errstate(divide="ignore"):
-            result = np.log(np.exp(x).sum(axis=axis, keepdims=True))
-        return result if keepdims else (result.reshape(()) if axis is None else
-                                        result.squeeze(axis=axis))
+# ---- the one softmax / logsumexp kernel (ops.softmax, ops.log_softmax, ops.logsumexp, ----------
+# ---- softmax_cross_entropy and, on arrays, xp.softmax / xp.log_softmax all use these) ----------
+
+def _finite_max(x: np.ndarray, axis) -> np.ndarray:
+    """x's max along `axis` (kept), 0 where that max is not finite: the shift that keeps exp()
+    from overflowing without turning rows of -inf (or an inf) into NaN by itself."""
     shift = x.max(axis=axis, keepdims=True)
     if not np.isfinite(shift).all():
         shift = np.where(np.isfinite(shift), shift, 0)
+    return shift
+
+
+def _log_sum_exp(shifted: np.ndarray, axis) -> np.ndarray:
+    """log(sum(exp(shifted))) along `axis` (kept); log(0) is -inf without a warning."""
     with np.errstate(divide="ignore"):
-        result = np.log(np.exp(x - shift).sum(axis=axis, keepdims=True)) + shift
+        return np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def logsumexp_array(x: np.ndarray, axis, keepdims: bool) -> np.ndarray:
+    """log(sum(exp(x))) with the max subtracted first; -inf over an empty reduction (PyTorch)."""
+    if x.size == 0:
+        result = _log_sum_exp(x, axis)
+        return result if keepdims else (result.reshape(()) if axis is None else
+                                        result.squeeze(axis=axis))
+    shift = _finite_max(x, axis)
+    result = _log_sum_exp(x - shift, axis) + shift
     return result if keepdims else result.squeeze(axis=axis)
+
+
+def softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """exp(x - max) / sum(exp(x - max)) along `axis`; empty in, empty out (PyTorch)."""
+    if x.size == 0:
+        return np.exp(x)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """(x - max) - log(sum(exp(x - max))) along `axis`, PyTorch's order of operations (so float32
+    results round as torch's do); empty in, empty out."""
+    if x.size == 0:
+        return x - logsumexp_array(x, axis, True)
+    shifted = x - _finite_max(x, axis)
+    return shifted - _log_sum_exp(shifted, axis)
 
 
 class LogSumExp(Op):
@@ -233,7 +264,7 @@ class LogSumExp(Op):
     save_output = True
 
     def forward(x, axis, keepdims):
-        return _stable_logsumexp(x, axis, keepdims)
+        return logsumexp_array(x, axis, keepdims)
 
     def vjp(xp, needs, g, out, x, axis, keepdims):
         out = restore_reduced(xp, out, x.shape, axis, keepdims)
@@ -247,11 +278,7 @@ class Softmax(Op):
     save_output = True
 
     def forward(x, axis):
-        if x.size == 0:  # an empty axis (or an empty batch): an empty result, as in PyTorch
-            return np.exp(x)
-        shifted = x - np.max(x, axis=axis, keepdims=True)
-        e = np.exp(shifted)
-        return e / np.sum(e, axis=axis, keepdims=True)
+        return softmax_array(x, axis)
 
     def vjp(xp, needs, g, out, x, axis):
         return (out * (g - xp.sum(g * out, axis=axis, keepdims=True)),)
@@ -264,7 +291,7 @@ class LogSoftmax(Op):
     save_output = True
 
     def forward(x, axis):
-        return x - _stable_logsumexp(x, axis, True)
+        return log_softmax_array(x, axis)
 
     def vjp(xp, needs, g, out, x, axis):
         return (g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True),)
@@ -306,5 +333,3 @@ class Norm(Op):
         grad = g * xp.sign(x) * ratio ** (ord - 1)
         return (xp.where(is_zero | ~nonzero_x, xp.zeros_like(grad), grad),)
 
-
-array_namespace.normalize_axis = normalize_axis

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import Op, array_namespace
+from ..graph import Op
 
 
 class Reshape(Op):
@@ -257,19 +257,11 @@ class IndexAdd(Op):
         return g, grad_source
 
 
-def _scatter_add_array(x, axis, index, src):
+def scatter_add_array(x: np.ndarray, axis: int, index: np.ndarray, src: np.ndarray) -> np.ndarray:
+    """ops.scatter_add on arrays (xp.scatter_add, see autograd_core/array_namespace.py)."""
     return ScatterAdd.forward(x, src, axis, index)
 
 
-def _gather_array(x, axis, index):
+def gather_array(x: np.ndarray, axis: int, index: np.ndarray) -> np.ndarray:
+    """ops.gather on arrays (xp.gather, see autograd_core/array_namespace.py)."""
     return x[along_axis_key(index, axis)]
-
-
-def _pad_array(x, pad_width):
-    return np.pad(x, pad_width)
-
-
-array_namespace.index_scatter = index_scatter_array
-array_namespace.scatter_add = _scatter_add_array
-array_namespace.gather = _gather_array
-array_namespace.pad = _pad_array
