@@ -54,6 +54,7 @@ from timing import (  # noqa: E402,F401
     memory_child,
     run_memory_workload,
     run_timed_workload,
+    set_clock,
     time_steps,
 )
 from workloads import (  # noqa: E402,F401
@@ -84,6 +85,8 @@ def parse_arguments(argv=None) -> argparse.Namespace:
         default=DEFAULT_ROUND_SECONDS,
         help=f"approximate length of one round (default {DEFAULT_ROUND_SECONDS})",
     )
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall: elapsed time (default); cpu: process CPU time (steadier when busy)")
     parser.add_argument("--scaling", action="store_true", help="scaling curves instead of the workload table")
     parser.add_argument("--quick", action="store_true",
                         help="with --scaling: a few points per curve, no memory curves (a smoke run)")
@@ -155,6 +158,7 @@ def main(argv=None) -> int:
         print(format_tables(rows, units, implementations, arguments.issue16_table))
         return 0
 
+    set_clock(arguments.clock)
     implementations = arguments.impl or list(IMPLEMENTATION_LABELS)
     if FLOOR not in implementations:
         implementations.insert(0, FLOOR)

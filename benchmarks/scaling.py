@@ -108,7 +108,9 @@ def fits_table(fits: dict[str, dict[str, dict | None]]) -> str:
                 continue
             upper = "—" if fit["slope_upper_half"] is None else f"{fit['slope_upper_half']:.2f}"
             crossover = "—" if fit["crossover"] is None else f"{curve} ≈ {fit['crossover']:.3g}"
-            if fit["crossover"] is None and fit["fixed_ms"] > 0:
+            if curve == "depth":
+                crossover = "— (overhead and compute both grow with depth)"
+            elif fit["crossover"] is None and fit["fixed_ms"] > 0:
                 crossover = "outside the swept range"
             elif fit["fixed_ms"] <= 0:
                 crossover = "none (no fixed cost fitted)"
@@ -134,7 +136,7 @@ def plot_curves(fits: dict[str, dict[str, dict | None]], path: Path) -> Path | N
             color = f"C{index}"
             axis.loglog(fit["xs"], fit["ms"], "o-", color=color,
                         label=f"{IMPLEMENTATION_LABELS[implementation]} (slope {fit['slope']:.2f})")
-            if fit["crossover"] is not None:
+            if fit["crossover"] is not None and curve != "depth":
                 axis.axvline(fit["crossover"], color=color, linestyle="--", linewidth=0.8)
         axis.set_xlabel(curve)
         axis.set_ylabel("ms per step")
