@@ -4,6 +4,7 @@ Every implementation builds its step from the same problem (same float32 initial
 batch), so the first steps can be compared with the numpy floor before anything is timed.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,14 +121,16 @@ class ConvProblem:
 
 @dataclass
 class SequenceProblem:
-    """The step functions benchmarks/sequences.py builds for one sequence workload, by implementation.
+    """A sequence workload of benchmarks/sequences.py; `step(implementation)` builds a fresh step.
 
     sequences.make_runners builds the floor, autograd_core's nn step and torch's nn step together
-    from torch's initial weights; each is handed out once (it holds its own parameters).
+    from torch's initial weights; each call builds new ones, so every implementation (and the
+    reference first step) starts from the initial weights.
     """
 
-    spec: SequenceSpec
-    steps: dict
+    spec: "SequenceSpec"
+    step: Callable
+    implementations: tuple[str, ...]
 
 
 def make_chain_problem(spec: ChainSpec, seed: int = SEED) -> ChainProblem:
@@ -214,6 +217,10 @@ def make_conv_problem(spec: ConvSpec, seed: int = SEED) -> ConvProblem:
     return ConvProblem(spec, params, x, targets)
 
 
+SEQUENCE_LABELS = {"numpy": "numpy floor", "autograd_core nn": "autograd_core", "torch nn": "torch eager"}
+"""run.py's implementation -> sequences.make_runners' label."""
+
+
 def make_sequence_problem(spec: SequenceSpec) -> SequenceProblem:
     """sequences.make_runners for `spec.name`, with its labels mapped to run.py's implementations.
 
@@ -222,21 +229,22 @@ def make_sequence_problem(spec: SequenceSpec) -> SequenceProblem:
     """
     try:
         import sequences
-        steps = sequences.make_runners(spec.name)
+        sequences.make_runners(spec.name)
     except ImportError as error:
         raise NotInstalled(f"torch is not installed (sequences.py takes torch's initial weights; {error})") \
             from None
     except Exception as error:  # noqa: BLE001 - nn's sequence layers may be unfinished
         raise Unavailable(f"sequences.make_runners({spec.name!r}) fails: {error!r}") from None
 
-    def as_list(step):
+    def step(implementation: str):
+        fresh = sequences.make_runners(spec.name)[SEQUENCE_LABELS[implementation]]
+
         def run_step():
-            loss, grads = step()
+            loss, grads = fresh()
             return loss, [np_copy(grads[name]) for name in sorted(grads)]
         return run_step
 
-    labels = {"numpy": "numpy floor", "autograd_core nn": "autograd_core", "torch nn": "torch eager"}
-    return SequenceProblem(spec, {impl: as_list(steps[label]) for impl, label in labels.items()})
+    return SequenceProblem(spec, step, tuple(SEQUENCE_LABELS))
 
 
 def np_copy(value) -> np.ndarray:

@@ -72,9 +72,9 @@ def build_runner(implementation: str, problem) -> Callable[[], StepResult]:
     if reason:
         raise Unavailable(reason)
     if isinstance(problem, SequenceProblem):
-        if implementation not in problem.steps:
+        if implementation not in problem.implementations:
             raise Unavailable("not applicable to this workload")
-        return problem.steps[implementation]
+        return problem.step(implementation)
     builder = RUNNERS.get((implementation, spec_type))
     if builder is None:
         raise Unavailable("not applicable to this workload")
