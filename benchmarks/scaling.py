@@ -124,6 +124,7 @@ def plot_curves(fits: dict[str, dict[str, dict | None]], path: Path) -> Path | N
     """Log-log curves of step time, one panel per curve, the crossovers dashed; None without matplotlib."""
     try:
         import matplotlib
+        import matplotlib.ticker
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -138,6 +139,11 @@ def plot_curves(fits: dict[str, dict[str, dict | None]], path: Path) -> Path | N
                         label=f"{IMPLEMENTATION_LABELS[implementation]} (slope {fit['slope']:.2f})")
             if fit["crossover"] is not None and curve != "depth":
                 axis.axvline(fit["crossover"], color=color, linestyle="--", linewidth=0.8)
+        points = sorted({x for fit in by_implementation.values() if fit for x in fit["xs"]})
+        axis.set_xticks(points)
+        axis.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        axis.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        axis.tick_params(axis="x", labelsize=7)
         axis.set_xlabel(curve)
         axis.set_ylabel("ms per step")
         axis.set_title(CURVE_TITLES[curve], fontsize=9)
