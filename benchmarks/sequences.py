@@ -116,7 +116,7 @@ def numpy_encoder_step(p: dict, x: np.ndarray, target: np.ndarray, heads: int) -
     def split(m):   # (N*L, E) -> (N, heads, L, d)
         return m.reshape(batch, steps, heads, d).transpose(0, 2, 1, 3)
     q, k, v = split(qkv[:, :e]), split(qkv[:, e:2 * e]), split(qkv[:, 2 * e:])
-    scores = (q @ k.transpose(0, 1, 3, 2)) * (1.0 / np.sqrt(d))
+    scores = (q @ k.transpose(0, 1, 3, 2)) * np.float32(1.0 / np.sqrt(d))
     scores -= scores.max(-1, keepdims=True)
     probs = np.exp(scores)
     probs /= probs.sum(-1, keepdims=True)
@@ -143,7 +143,7 @@ def numpy_encoder_step(p: dict, x: np.ndarray, target: np.ndarray, heads: int) -
     d_attended = split(d_r1 @ p["self_attn.out_proj.weight"])
     d_probs = d_attended @ v.transpose(0, 1, 3, 2)
     d_v = probs.transpose(0, 1, 3, 2) @ d_attended
-    d_scores = probs * (d_probs - (d_probs * probs).sum(-1, keepdims=True)) * (1.0 / np.sqrt(d))
+    d_scores = probs * (d_probs - (d_probs * probs).sum(-1, keepdims=True)) * np.float32(1.0 / np.sqrt(d))
     d_q, d_k = d_scores @ k, d_scores.transpose(0, 1, 3, 2) @ q
 
     def merge(m):   # (N, heads, L, d) -> (N*L, E)
