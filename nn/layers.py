@@ -18,6 +18,8 @@ import numpy as np
 import autograd_core.ops as ops
 from autograd_core import Tensor, get_default_dtype, no_grad
 from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
+from autograd_core.graph import apply as _apply
+from autograd_core.ops.linalg import Linear as _LinearOp
 
 from . import functional as F
 from . import init
@@ -109,8 +111,18 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=rng)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        # nn16: the common case (a Tensor input, the layer's own 2-D weight) goes straight to the
+        # one `linear` node; anything else takes ops.linear's checked path
+        params = self._parameters
+        weight, bias = params["weight"], params["bias"]
+        if type(input) is Tensor and weight.data.ndim == 2:
+            shape = input.data.shape
+            if not shape or shape[-1] != self.in_features:
+                raise ShapeError(f"Linear: expected input with {self.in_features} features (last dim), "
+                                 f"got shape {tuple(shape)}")
+            return _apply(_LinearOp, (input, weight) if bias is None else (input, weight, bias))
         x = _check_feature_input(input, "Linear", self.in_features)
-        return ops.linear(x, self.weight, self.bias)
+        return ops.linear(x, weight, bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -75,6 +75,42 @@ def _add_indent(text: str, spaces: int) -> str:
     return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
 
 
+class _RegisteredAttribute:
+    """`module.<name>` for a registered parameter, buffer or child module, found without the
+    failed normal lookup that reaching `Module.__getattr__` costs (CPython 3.11 builds and then
+    discards an AttributeError on every such access: microseconds per `self.weight`).
+
+    A non-data descriptor that `Module` puts on the class the first time an instance registers
+    `name`: it reads the instance's registries on every access, so it can never go stale (direct
+    edits of `_parameters`/`_modules`, deletion and renumbering in containers are all seen). An
+    instance that has no registered `name` gets the usual AttributeError from `__getattr__`, and
+    a plain instance attribute of that name still wins (instance dict before non-data
+    descriptors)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, module: Any, owner: Any = None) -> Any:
+        if module is None:
+            raise AttributeError(f"type object '{owner.__name__}' has no attribute '{self.name}'")
+        registries = module.__dict__
+        name = self.name
+        for key in ("_parameters", "_modules", "_buffers"):
+            registry = registries.get(key)
+            if registry is not None and name in registry:
+                return registry[name]
+        return module.__getattr__(name)  # the AttributeError, in __getattr__'s words
+
+
+def _install_fast_attribute(cls: type, name: str) -> None:
+    """Puts a `_RegisteredAttribute` for `name` on `cls` unless the class (or a base) already
+    defines that name (a method, a property, or the descriptor itself)."""
+    if name.isidentifier() and not any(name in klass.__dict__ for klass in cls.__mro__):
+        setattr(cls, name, _RegisteredAttribute(name))
+
+
 class Module:
     """Base class of layers and models: subclasses set Parameters and sub-Modules as attributes in
     `__init__` and define `forward`; calling the module runs `forward`.
@@ -169,6 +205,7 @@ class Module:
             raise DTypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
                              "(nn.Parameter or None required)")
         self._parameters[name] = param
+        _install_fast_attribute(type(self), name)
 
     def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
         """Adds a buffer: state that is not a parameter (e.g. BatchNorm's running_mean). Persistent
@@ -187,6 +224,7 @@ class Module:
             self._non_persistent_buffers.discard(name)
         else:
             self._non_persistent_buffers.add(name)
+        _install_fast_attribute(type(self), name)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Adds a child module under `name` (the attribute name for `self.name = module`)."""
@@ -197,6 +235,7 @@ class Module:
         if hasattr(self, name) and name not in self._modules:
             raise KeyError(f"attribute '{name}' already exists")
         self._modules[name] = module
+        _install_fast_attribute(type(self), name)
 
     register_module = add_module
 
@@ -215,6 +254,7 @@ class Module:
             self._check_initialised("child modules")
             self._forget(name, keep=self._modules)
             self._modules[name] = value
+            _install_fast_attribute(type(self), name)
         elif self.__dict__.get("_modules") is not None and name in self._modules:
             if value is not None:
                 raise DTypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "

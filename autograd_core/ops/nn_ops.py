@@ -227,6 +227,19 @@ def class_index_coefficients(flat: np.ndarray, classes: int, weights: np.ndarray
     return coefficients, float(picked.sum())
 
 
+def _plain_mean_targets(target: Any, weights: Any, ignore_index: int, label_smoothing: float,
+                        reduction: str) -> np.ndarray | None:
+    """nn16: the flat targets when cross entropy is the plain mean of -log p[i, t_i] (no class
+    weights, no smoothing, no ignored target, at least one row), else None. The result is bitwise
+    the general coefficient form's, whose A is then one-hot and whose divisor is N."""
+    if weights is not None or label_smoothing != 0 or reduction != "mean":
+        return None
+    flat = np.reshape(target, -1)
+    if not flat.size or (flat == ignore_index).any():
+        return None
+    return flat
+
+
 class ClassCrossEntropy(Op):
     """Cross entropy of logits (N, C) against integer class targets (N,), the targets being an
     input of the op (so a traced step reads new targets each call). The coefficients of
@@ -234,6 +247,10 @@ class ClassCrossEntropy(Op):
     name = "cross_entropy"
 
     def forward(logits, target, weights, ignore_index, label_smoothing, reduction):
+        flat = _plain_mean_targets(target, weights, ignore_index, label_smoothing, reduction)
+        if flat is not None:  # nn16: the plain mean over one target per row, without the (N, C) A
+            picked = _log_softmax_array(logits, axis=1)[np.arange(len(flat)), flat]
+            return np.asarray((-picked).sum() / float(len(flat)), dtype=logits.dtype)
         coefficients, total = class_index_coefficients(
             np.reshape(target, -1), logits.shape[1], weights, ignore_index, label_smoothing,
             logits.dtype)
@@ -242,6 +259,11 @@ class ClassCrossEntropy(Op):
 
     def vjp(xp, needs, g, out, logits, target, weights, ignore_index, label_smoothing, reduction):
         target_data = target.data if hasattr(target, "grad_fn") else target
+        flat = _plain_mean_targets(target_data, weights, ignore_index, label_smoothing, reduction)
+        if flat is not None:  # (softmax - one_hot) g / N: what the general form gives when A is one-hot
+            one_hot = np.zeros(logits.shape, dtype=logits.dtype)
+            one_hot[np.arange(len(flat)), flat] = 1
+            return (g / float(len(flat))) * (xp.softmax(logits, axis=1) - one_hot), None
         coefficients, total = class_index_coefficients(
             np.reshape(target_data, -1), logits.shape[1], weights, ignore_index, label_smoothing,
             logits.dtype)

@@ -1,0 +1,109 @@
+"""The nn path of issue 16, written the way a user writes it: nn.Sequential of nn.Linear and
+activation modules, F.cross_entropy (or an mse / hinge loss), optim.SGD with zero_grad()/step().
+
+    python benchmarks/nn_path.py WORKLOAD [STEPS] [numpy]  # STEPS steps (callgrind: 3 vs 13)
+    python benchmarks/nn_path.py --time [WORKLOAD...]  # median step times, nn path vs numpy floor
+
+Workloads: small (64-128-128-10, batch 32), deep (50 tanh layers of width 32, batch 16, mse),
+micrograd (2-16-16-1 on 100 points, hinge + l2), mnist (784-512-256-10, batch 128) and large
+(1024-2048-2048-1024-10, batch 512). The numpy floor is benchmarks/run.py's layer-wise step.
+"""
+
+import os
+import sys
+
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = "1"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+
+import run  # noqa: E402
+
+SPECS = {
+    "small": run.WORKLOADS["mlp-small-step"],
+    "deep": run.WORKLOADS["deep-narrow"],
+    "micrograd": run.WORKLOADS["scalar-tiny"],
+    "mnist": run.WORKLOADS["mlp-mnist-step"],
+    "large": run.WORKLOADS["mlp-large-step"],
+}
+
+
+def nn_runner(spec: run.MLPSpec):
+    """One user-style training step on the problem's initial weights."""
+    import nn
+    import optim
+    from nn import functional as F
+
+    problem = run.make_problem(spec)
+    layers = []
+    pairs = run.weight_bias_pairs(problem.params)
+    for index, (weight, bias) in enumerate(pairs):
+        linear = nn.Linear(weight.shape[1], weight.shape[0])
+        linear.weight.data[...] = weight
+        linear.bias.data[...] = bias
+        layers.append(linear)
+        if index < len(pairs) - 1:
+            layers.append(nn.ReLU() if spec.activation == "relu" else nn.Tanh())
+    model = nn.Sequential(*layers)
+    optimizer = optim.SGD(model.parameters(), lr=spec.lr)
+    x, targets = run.autograd_core_batch(problem)
+    params = list(model.parameters())
+
+    def step():
+        optimizer.zero_grad()
+        out = model(x)
+        if spec.loss == "cross_entropy":
+            loss = F.cross_entropy(out, targets)
+        elif spec.loss == "mse":
+            loss = F.mse_loss(out, targets)
+        else:
+            loss = F.relu(1 - targets * out).mean()
+        if spec.l2:
+            loss = loss + spec.l2 * sum((p * p).sum() for p in params)
+        loss.backward()
+        optimizer.step()
+        return float(loss.data)
+
+    return step
+
+
+def median_step(step, seconds: float = 0.4, rounds: int = 5) -> float:
+    medians = []
+    for _ in range(rounds):
+        times = []
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end or len(times) < 5:
+            start = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - start)
+        medians.append(statistics.median(times))
+    return statistics.median(medians)
+
+
+def main() -> None:
+    if sys.argv[1] == "--time":
+        names = sys.argv[2:] or list(SPECS)
+        for name in names:
+            spec = SPECS[name]
+            floor = run.numpy_mlp_runner(run.make_problem(spec))
+            step = nn_runner(spec)
+            for _ in range(3):
+                step(), floor()
+            pairs = [(median_step(step, rounds=1), median_step(floor, rounds=1)) for _ in range(5)]
+            t_nn = statistics.median(p[0] for p in pairs)  # rounds interleaved: both see the same load
+            t_np = statistics.median(p[1] for p in pairs)
+            print(f"{name:10s} nn {t_nn * 1e6:10.1f} us  numpy {t_np * 1e6:10.1f} us  "
+                  f"ratio {t_nn / t_np:5.2f}")
+        return
+    spec = SPECS[sys.argv[1]]
+    floor = len(sys.argv) > 3 and sys.argv[3] == "numpy"
+    step = run.numpy_mlp_runner(run.make_problem(spec)) if floor else nn_runner(spec)
+    for _ in range(int(sys.argv[2]) if len(sys.argv) > 2 else 3):
+        step()
+
+
+if __name__ == "__main__":
+    main()
