@@ -13,7 +13,6 @@ import math
 import operator
 import os
 import sys
-import threading
 import weakref
 from typing import Any, Callable, Sequence
 
@@ -33,18 +32,32 @@ _LIBRARY_DIRS = tuple(os.path.join(os.path.dirname(_PACKAGE_DIR), name) + os.sep
 #: running nodes in decreasing sequence number is a valid order for backward.
 next_sequence_number = itertools.count().__next__
 
-#: Tapes currently open in any thread (autograd_core.tape.Tape). A tape records only the thread
-#: that opened it (grad mode is thread-local, tapes are too): `apply` checks this list (cheap when
-#: empty) and reports each op to `current_tapes()`.
-active_tapes: list = []
-
+# ---- tapes: thread-local observers of the graph (kernel11) -----------------------------------
+# The tapes open in a thread live in that thread's grad-mode state (`mode.state.tapes`, a list,
+# innermost last), so a tape records only the thread that opened it. Everything a tape sees comes
+# through `notify_tapes`; callers guard it with `if _state.tapes:` (one attribute load when no
+# tape is open).
 
 def current_tapes() -> list:
     """The open tapes that record this thread's ops (not paused by a replayable host call)."""
-    if not active_tapes:
-        return []
-    thread = threading.get_ident()
-    return [tape for tape in active_tapes if tape._thread == thread and not tape._paused]
+    return [tape for tape in _state.tapes if not tape._paused]
+
+
+def notify_tapes(event: str, *args: Any) -> None:
+    """The one hook through which the engine tells this thread's open (unpaused) tapes what ran:
+    "op" (op, inputs, attrs, result) from `apply` and `apply_nondifferentiable`, "backward"
+    (roots, seeds, retain_graph, create_graph, inputs) from `backward`, "inplace" (target,
+    operand, fn) from in-place updates, "read" (tensor, what) when Python reads a value, "call"
+    (fn, args, kwargs) from replayable host functions. See `Tape.observe`."""
+    for tape in _state.tapes:
+        if not tape._paused:
+            tape.observe(event, *args)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "active_tapes":  # the former module-level list: now this thread's open tapes
+        return _state.tapes
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: The Op classes whose `fresh_output` is True (a set lookup is cheaper than the attribute).
@@ -297,9 +310,8 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
         result.requires_grad = False
         if _state.anomaly:
             _check_finite(out, op, "forward", None)
-    if active_tapes:
-        for tape in current_tapes():
-            tape._record(op, inputs, attrs, result)
+    if _state.tapes:
+        notify_tapes("op", op, inputs, attrs, result)
     return result
 
 
@@ -335,9 +347,8 @@ def apply_nondifferentiable(op: type[Op], inputs: tuple, attrs: dict | None = No
         vc = _shared_counter(inputs, base, result.data)
         if vc is not None:
             result._vc = vc
-    if active_tapes:
-        for tape in current_tapes():
-            tape._record(op, inputs, attrs, result)
+    if _state.tapes:
+        notify_tapes("op", op, inputs, attrs, result)
     return result
 
 
@@ -410,15 +421,16 @@ def fit_gradient(gx: Any, shape: tuple, dtype: Any, xp: Any = None,
     differs (same size), summed back over broadcast axes (`xp.sum_to`) otherwise, then cast. The
     one place this is decided. Works on arrays (xp = array_namespace, the default) and on Tensors
     (xp = autograd_core.ops, recorded under create_graph). When `steps` is a list, the fixes made
-    are appended to it as ("reshape", shape) / ("sum_to", shape) / ("astype", dtype), which is
+    are appended to it as ("reshape", shape) / ("sum_to", from_shape, shape) / ("astype", dtype)
+    (the axes summed are `broadcast_axes(from_shape, shape)`), which is
     how trace's code generator learns, at trace time, which code to emit."""
     if gx.shape != shape:
         if gx.size == math.prod(shape):
             gx = gx.reshape(shape)
             step = ("reshape", shape)
         else:
+            step = ("sum_to", gx.shape, shape)
             gx = (array_namespace if xp is None else xp).sum_to(gx, shape)
-            step = ("sum_to", shape)
         if steps is not None:
             steps.append(step)
     if gx.dtype != dtype:
@@ -467,14 +479,24 @@ def _freed_error(node: Node) -> GraphError:
         "backward() if you need to call it again.")
 
 
-def backward_order(roots: Sequence[Node]) -> list[Node]:
-    """The nodes reachable from `roots` in the order backward applies them: newest first. A node is
-    always created after the nodes of its inputs, so every node runs after all its consumers.
-    Iterative, so 10^6-op chains work."""
+def backward_order(roots: Sequence[Any], parents: Callable[[Any], Sequence] | None = None) -> list:
+    """The nodes reachable from `roots` in the order backward applies them: newest first (by
+    `seq`). A node is always created after the nodes of its inputs, so every node runs after all
+    its consumers. The one graph walk: eager backward under create_graph, viz, checkpoint and, over
+    tape entries (whose `seq` is their tape position, which is the order of their nodes),
+    Tape.gradient and trace's code generator all use it. `parents(item)` lists the items an item
+    sends gradients to (None entries are skipped); by default a Node's input nodes that need a
+    gradient, as they were when it was recorded. Iterative, so 10^6-op chains work."""
     stack = list(roots)
     seen = set(stack)
     while stack:
         node = stack.pop()
+        if parents is not None:
+            for parent in parents(node):
+                if parent is not None and parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+            continue
         inputs = node.inputs
         if inputs is None:
             raise _freed_error(node)
@@ -666,9 +688,8 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
     result) or with another tensor's `.grad`: gradients the engine did not make itself, or handed
     to two consumers, are copied when stored.
     """
-    if active_tapes and accumulate:
-        for tape in current_tapes():
-            tape._record_backward(roots, grads, retain_graph, create_graph, inputs)
+    if accumulate and _state.tapes:
+        notify_tapes("backward", roots, grads, retain_graph, create_graph, inputs)
     pending: dict = {}
     borrowed: set = set()  # nodes whose pending gradient the engine does not own
     leaf_grads: dict = {}  # id -> (tensor, gradient, owned)

@@ -19,6 +19,11 @@ class _ThreadState(threading.local):
     #: The low dtype inside an enabled autocast region (autograd_core.amp), else None.
     autocast_dtype: Any = None
 
+    def __init__(self) -> None:
+        #: This thread's open tapes (autograd_core.tape.Tape), innermost last: observers of the
+        #: ops this thread runs, told through graph.notify_tapes (kernel11).
+        self.tapes: list = []
+
 
 state = _ThreadState()
 _default_dtype: np.dtype = np.dtype(np.float32)
