@@ -300,19 +300,27 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
             if versioned else INPLACE_UPDATES[0]
         result.grad_fn = node
         result.requires_grad = True
-        if _state.anomaly:
+    else:
+        node = None
+        result.grad_fn = None
+        result.requires_grad = False
+    if _state.observed:  # detect_anomaly is on or a tape is open: one flag for both
+        _observe_op(op, inputs, attrs, result, node)
+    return result
+
+
+def _observe_op(op: type[Op], inputs: tuple, attrs: dict | None, result: Tensor,
+                node: Node | None) -> None:
+    """What `apply` does only under detect_anomaly or while a tape is open in this thread: note
+    where the node was created and check the output (anomaly), then tell the tapes."""
+    if _state.anomaly:
+        if node is not None:
             node.created_at = _user_location()
             if _state.autocast_dtype is not None:
                 node.under_autocast = True
-            _check_finite(out, op, "forward", node)
-    else:
-        result.grad_fn = None
-        result.requires_grad = False
-        if _state.anomaly:
-            _check_finite(out, op, "forward", None)
+        _check_finite(result.data, op, "forward", node)
     if _state.tapes:
         notify_tapes("op", op, inputs, attrs, result)
-    return result
 
 
 def _shared_counter(inputs: Sequence, root: Any, out: np.ndarray) -> Any:

@@ -113,11 +113,11 @@ class Tape:
         if self._open:
             raise GraphError("Tape: this tape is already recording")
         self._open = True
-        mode.state.tapes.append(self)
+        mode.state.open_tape(self)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        mode.state.tapes.remove(self)
+        mode.state.close_tape(self)
         self._open = False
 
     def observe(self, event: str, *args: Any) -> None:
