@@ -408,6 +408,8 @@ def broadcast_axes(shape: tuple, target: tuple) -> tuple[tuple, bool]:
     reshaped to `target`) or not (only leading axes were added). E.g. (4, 5, 3) -> (5, 1):
     ((0, 2), True); (4, 5, 3) -> (3,): ((0, 1), False)."""
     lead = len(shape) - len(target)
+    if shape[lead:] == target:  # only leading axes were added (a bias): the common case
+        return tuple(range(lead)), False
     stretched = tuple(i + lead for i, n in enumerate(target) if n == 1 and shape[i + lead] != 1)
     return tuple(range(lead)) + stretched, bool(stretched)
 
