@@ -5,11 +5,14 @@ step of a 64-128-128-10 MLP on a batch of 32 written with raw ops plus backward.
     valgrind --tool=callgrind --callgrind-out-file=/dev/null python benchmarks/kernel_steps.py 3
     valgrind --tool=callgrind --callgrind-out-file=/dev/null python benchmarks/kernel_steps.py 13
 
-(count(13) - count(3)) / 10 is the cost of one step of each workload, imports excluded.
+(count(13) - count(3)) / 10 is the cost of one step of each workload, imports excluded. The
+cyclic garbage collector is off (the engine's graphs are freed by reference counting alone):
+whether a full collection happens to fall inside a run would otherwise swamp the difference.
 """
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import numpy as np
@@ -38,6 +41,7 @@ def mlp_step(params: list, xb: ag.Tensor, yb: np.ndarray) -> None:
 
 
 def main(steps: int) -> None:
+    gc.disable()
     rng = np.random.default_rng(0)
     x = ag.Tensor(rng.standard_normal((8, 8)).astype(np.float32), requires_grad=True)
     w = ag.Tensor(rng.standard_normal((8, 8)).astype(np.float32), requires_grad=True)
