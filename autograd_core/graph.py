@@ -13,7 +13,6 @@ import math
 import operator
 import os
 import sys
-import threading
 import weakref
 from typing import Any, Callable, Sequence
 
@@ -47,18 +46,32 @@ def register_library_location(path: str | os.PathLike) -> None:
 #: running nodes in decreasing sequence number is a valid order for backward.
 next_sequence_number = itertools.count().__next__
 
-#: Tapes currently open in any thread (autograd_core.tape.Tape). A tape records only the thread
-#: that opened it (grad mode is thread-local, tapes are too): `apply` checks this list (cheap when
-#: empty) and reports each op to `current_tapes()`.
-active_tapes: list = []
-
+# ---- tapes: thread-local observers of the graph (kernel11) -----------------------------------
+# The tapes open in a thread live in that thread's grad-mode state (`mode.state.tapes`, a list,
+# innermost last), so a tape records only the thread that opened it. Everything a tape sees comes
+# through `notify_tapes`; callers guard it with `if _state.tapes:` (one attribute load when no
+# tape is open).
 
 def current_tapes() -> list:
     """The open tapes that record this thread's ops (not paused by a replayable host call)."""
-    if not active_tapes:
-        return []
-    thread = threading.get_ident()
-    return [tape for tape in active_tapes if tape._thread == thread and not tape._paused]
+    return [tape for tape in _state.tapes if not tape._paused]
+
+
+def notify_tapes(event: str, *args: Any) -> None:
+    """The one hook through which the engine tells this thread's open (unpaused) tapes what ran:
+    "op" (op, inputs, attrs, result) from `apply` and `apply_nondifferentiable`, "backward"
+    (roots, seeds, retain_graph, create_graph, inputs) from `backward`, "inplace" (target,
+    operand, fn) from in-place updates, "read" (tensor, what) when Python reads a value, "call"
+    (fn, args, kwargs) from replayable host functions. See `Tape.observe`."""
+    for tape in _state.tapes:
+        if not tape._paused:
+            tape.observe(event, *args)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "active_tapes":  # the former module-level list: now this thread's open tapes
+        return _state.tapes
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: The Op classes whose `fresh_output` is True (a set lookup is cheaper than the attribute).
@@ -301,20 +314,27 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
             if versioned else INPLACE_UPDATES[0]
         result.grad_fn = node
         result.requires_grad = True
-        if _state.anomaly:
+    else:
+        node = None
+        result.grad_fn = None
+        result.requires_grad = False
+    if _state.observed:  # detect_anomaly is on or a tape is open: one flag for both
+        _observe_op(op, inputs, attrs, result, node)
+    return result
+
+
+def _observe_op(op: type[Op], inputs: tuple, attrs: dict | None, result: Tensor,
+                node: Node | None) -> None:
+    """What `apply` does only under detect_anomaly or while a tape is open in this thread: note
+    where the node was created and check the output (anomaly), then tell the tapes."""
+    if _state.anomaly:
+        if node is not None:
             node.created_at = _user_location()
             if _state.autocast_dtype is not None:
                 node.under_autocast = True
-            _check_finite(out, op, "forward", node)
-    else:
-        result.grad_fn = None
-        result.requires_grad = False
-        if _state.anomaly:
-            _check_finite(out, op, "forward", None)
-    if active_tapes:
-        for tape in current_tapes():
-            tape._record(op, inputs, attrs, result)
-    return result
+        _check_finite(result.data, op, "forward", node)
+    if _state.tapes:
+        notify_tapes("op", op, inputs, attrs, result)
 
 
 def _shared_counter(inputs: Sequence, root: Any, out: np.ndarray) -> Any:
@@ -349,9 +369,8 @@ def apply_nondifferentiable(op: type[Op], inputs: tuple, attrs: dict | None = No
         vc = _shared_counter(inputs, base, result.data)
         if vc is not None:
             result._vc = vc
-    if active_tapes:
-        for tape in current_tapes():
-            tape._record(op, inputs, attrs, result)
+    if _state.tapes:
+        notify_tapes("op", op, inputs, attrs, result)
     return result
 
 
@@ -394,16 +413,87 @@ def _check_finite(value: Any, op: type[Op], phase: str, node: Node | None) -> No
 # Backward
 # ---------------------------------------------------------------------------------------------
 
+# ---- the kernel: the chain rule's pieces, used by every consumer (eager backward on arrays and
+# ---- under create_graph, Tape.gradient, trace's code generator, viz's backward frames, explain)
+
+def broadcast_axes(shape: tuple, target: tuple) -> tuple[tuple, bool]:
+    """The axes to sum a gradient of `shape` over to undo numpy broadcasting to `target`, and
+    whether the sum keeps its dims (axes that broadcasting stretched from 1; the result is then
+    reshaped to `target`) or not (only leading axes were added). E.g. (4, 5, 3) -> (5, 1):
+    ((0, 2), True); (4, 5, 3) -> (3,): ((0, 1), False)."""
+    lead = len(shape) - len(target)
+    if shape[lead:] == target:  # only leading axes were added (a bias): the common case
+        return tuple(range(lead)), False
+    stretched = tuple(i + lead for i, n in enumerate(target) if n == 1 and shape[i + lead] != 1)
+    return tuple(range(lead)) + stretched, bool(stretched)
+
+
 def sum_to_array(g: np.ndarray, shape: tuple) -> np.ndarray:
-    """Undoes numpy broadcasting: sums `g` over the axes that broadcasting added or stretched."""
-    g_shape = g.shape
-    if g_shape == shape:
+    """Undoes numpy broadcasting: sums `g` over the axes that broadcasting added or stretched, as
+    one numpy reduction (`broadcast_axes`)."""
+    if g.shape == shape:
         return g
-    lead = len(g_shape) - len(shape)
-    if g_shape[lead:] == shape:
-        return g.sum(axis=tuple(range(lead)))
-    stretched = tuple(i + lead for i, n in enumerate(shape) if n == 1 and g_shape[i + lead] != 1)
-    return g.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
+    axes, keepdims = broadcast_axes(g.shape, shape)
+    if keepdims:
+        return g.sum(axis=axes, keepdims=True).reshape(shape)
+    return g.sum(axis=axes)
+
+
+def fit_gradient(gx: Any, shape: tuple, dtype: Any, xp: Any = None,
+                 steps: list | None = None) -> Any:
+    """A vjp's result `gx` fitted to its input's `shape` and `dtype`: reshaped when only the layout
+    differs (same size), summed back over broadcast axes (`xp.sum_to`) otherwise, then cast. The
+    one place this is decided. Works on arrays (xp = array_namespace, the default) and on Tensors
+    (xp = autograd_core.ops, recorded under create_graph). When `steps` is a list, the fixes made
+    are appended to it as ("reshape", shape) / ("sum_to", from_shape, shape) / ("astype", dtype)
+    (the axes summed are `broadcast_axes(from_shape, shape)`), which is
+    how trace's code generator learns, at trace time, which code to emit."""
+    if gx.shape != shape:
+        if gx.size == math.prod(shape):
+            gx = gx.reshape(shape)
+            step = ("reshape", shape)
+        else:
+            step = ("sum_to", gx.shape, shape)
+            gx = (array_namespace if xp is None else xp).sum_to(gx, shape)
+        if steps is not None:
+            steps.append(step)
+    if gx.dtype != dtype:
+        gx = gx.astype(dtype)
+        if steps is not None:
+            steps.append(("astype", dtype))
+    return gx
+
+
+def vjp_step(op: type[Op], needs: Sequence[bool], g: Any, out: Any, arrays: Sequence,
+             attrs: dict | None, fixes: list | None = None) -> tuple:
+    """One chain-rule step on arrays: `op`'s vjp for the upstream gradient `g`, each result fitted
+    to its input (`fit_gradient`; None where the input needs none). Nothing is routed or
+    accumulated. `node_vjp`, `Tape.gradient` and trace's code generator call it; with `fixes`, the
+    fitting steps of each needed input (a list per input, else None) are appended to it."""
+    produced = op.vjp(array_namespace, needs, g, out, *arrays, **(attrs or {}))
+    fitted = []
+    for data, need, gx in zip(arrays, needs, produced):
+        if not need or gx is None:
+            fitted.append(None)
+            if fixes is not None:
+                fixes.append(None)
+            continue
+        steps = [] if fixes is not None else None
+        gx = np.asarray(gx)
+        fitted.append(fit_gradient(gx, np.shape(data), getattr(data, "dtype", gx.dtype),
+                                   steps=steps))
+        if fixes is not None:
+            fixes.append(steps)
+    return tuple(fitted)
+
+
+def accumulate(existing: Any, g: Any) -> Any:
+    """The sum of the gradients a value received so far and a new one (`existing` None: the first):
+    how every consumer adds up gradients that reach one value along several paths."""
+    return g if existing is None else existing + g
+
+
+_accumulate = accumulate  # the old private name
 
 
 def _freed_error(node: Node) -> GraphError:
@@ -413,14 +503,24 @@ def _freed_error(node: Node) -> GraphError:
         "backward() if you need to call it again.")
 
 
-def backward_order(roots: Sequence[Node]) -> list[Node]:
-    """The nodes reachable from `roots` in the order backward applies them: newest first. A node is
-    always created after the nodes of its inputs, so every node runs after all its consumers.
-    Iterative, so 10^6-op chains work."""
+def backward_order(roots: Sequence[Any], parents: Callable[[Any], Sequence] | None = None) -> list:
+    """The nodes reachable from `roots` in the order backward applies them: newest first (by
+    `seq`). A node is always created after the nodes of its inputs, so every node runs after all
+    its consumers. The one graph walk: eager backward under create_graph, viz, checkpoint and, over
+    tape entries (whose `seq` is their tape position, which is the order of their nodes),
+    Tape.gradient and trace's code generator all use it. `parents(item)` lists the items an item
+    sends gradients to (None entries are skipped); by default a Node's input nodes that need a
+    gradient, as they were when it was recorded. Iterative, so 10^6-op chains work."""
     stack = list(roots)
     seen = set(stack)
     while stack:
         node = stack.pop()
+        if parents is not None:
+            for parent in parents(node):
+                if parent is not None and parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+            continue
         inputs = node.inputs
         if inputs is None:
             raise _freed_error(node)
@@ -439,10 +539,6 @@ _sequence_of = operator.attrgetter("seq")
 def topological_order(roots: Sequence[Node]) -> list[Node]:
     """Nodes reachable from `roots`, each after all the nodes it consumes (leaf side first)."""
     return backward_order(roots)[::-1]
-
-
-def _accumulate(existing: Any, g: Any) -> Any:
-    return g if existing is None else existing + g
 
 
 def _apply_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
@@ -484,7 +580,7 @@ def _hook_result(hook: Callable, replaced: Any, current: Tensor) -> Tensor:
 def owned_gradient(gx: np.ndarray) -> np.ndarray:
     """`gx` as an array a leaf's `.grad` may keep: itself when it is a fresh, writeable, row-major
     array that is no view, else a row-major copy. (The eager backward decides ownership exactly,
-    see `_run_on_arrays`; this conservative form is what traced replays use.)"""
+    see `_run`; this conservative form is what traced replays use.)"""
     if gx.base is not None or not gx.flags.writeable or not gx.flags.c_contiguous:
         return np.array(gx, order="C")
     return gx
@@ -616,11 +712,8 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
     result) or with another tensor's `.grad`: gradients the engine did not make itself, or handed
     to two consumers, are copied when stored.
     """
-    from . import ops as tensor_namespace
-
-    if active_tapes and accumulate:
-        for tape in current_tapes():
-            tape._record_backward(roots, grads, retain_graph, create_graph, inputs)
+    if accumulate and _state.tapes:
+        notify_tapes("backward", roots, grads, retain_graph, create_graph, inputs)
     pending: dict = {}
     borrowed: set = set()  # nodes whose pending gradient the engine does not own
     leaf_grads: dict = {}  # id -> (tensor, gradient, owned)
@@ -652,12 +745,8 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
     previous_mode = _state.grad_enabled
     _state.grad_enabled = create_graph
     try:
-        if create_graph:
-            _run_recorded(backward_order(root_nodes), pending, borrowed, leaf_grads, wanted,
-                          wanted_nodes, retain_graph, tensor_namespace, accumulate, useful, runs)
-        else:
-            _run_on_arrays(root_nodes, pending, borrowed, leaf_grads, wanted, wanted_nodes,
-                           retain_graph, accumulate, useful, runs)
+        _run(root_nodes, pending, borrowed, leaf_grads, wanted, wanted_nodes, retain_graph,
+             accumulate, useful, runs, create_graph)
     finally:
         _state.grad_enabled = previous_mode
 
@@ -681,21 +770,35 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
     return None
 
 
-def _run_on_arrays(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
-                   wanted: dict | None, wanted_nodes: dict, retain_graph: bool,
-                   accumulate: bool = True, useful: set | None = None,
-                   runs: set | None = None) -> None:
-    """The fast backward loop: vjps run on numpy arrays and nothing is recorded. Nodes wait in a
-    heap keyed by sequence number, so each runs newest first (the order of `backward_order`)
-    once all of its consumers have sent their gradients.
+def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
+         wanted: dict | None, wanted_nodes: dict, retain_graph: bool, accumulate: bool = True,
+         useful: set | None = None, runs: set | None = None, create_graph: bool = False) -> None:
+    """The backward loop, the one place where vjp results are routed and accumulated. Nodes wait
+    in a heap keyed by sequence number, so each runs newest first (the order of `backward_order`)
+    once all of its consumers have sent their gradients. Each step applies the node's vjp, fits
+    each result to its input (`fit_gradient`), and sends it to the input's node (`pending`) or,
+    for a leaf, to `leaf_grads` (id -> (tensor, gradient, owned)).
 
-    Ownership of each gradient is tracked explicitly: a vjp result is the engine's own when it is
-    fresh memory; when it is (a view of) the upstream gradient it is owned only if the upstream
-    was and no other input receives it too; anything else (seeds, hook results, views of saved
-    arrays) is borrowed, and a leaf copies it before keeping it as `.grad`."""
-    xp = array_namespace
+    On arrays (the fast path) vjps run with xp = `array_namespace` and nothing is recorded. With
+    `create_graph` they run on Tensors (xp = autograd_core.ops), so the backward pass is itself
+    recorded and can be differentiated again; a saved output is then used as a tensor whose
+    grad_fn is its own node, so derivatives through it stay connected.
+
+    Ownership of each gradient is tracked explicitly (on the gradients' arrays): a vjp result is
+    the engine's own when it is fresh memory; when it is (a view of) the upstream gradient it is
+    owned only if the upstream was and no other input receives it too; anything else (seeds, hook
+    results, views of saved arrays) is borrowed, and a leaf copies it before keeping it as
+    `.grad`."""
+    if create_graph:
+        from . import ops as xp
+
+        order = backward_order(root_nodes)  # raises for a freed graph before anything runs
+        kept: set = set()  # reached but not run (backward(inputs=) stops there): not freed
+        epoch = None  # versions are checked at every node
+    else:
+        xp = array_namespace
+        epoch = INPLACE_UPDATES[0]
     anomaly = _state.anomaly
-    epoch = INPLACE_UPDATES[0]
     heap = [(-node.seq, node) for node in dict.fromkeys(root_nodes)]
     heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
@@ -711,30 +814,40 @@ def _run_on_arrays(root_nodes: list, pending: dict, borrowed: set, leaf_grads: d
         inputs = node.inputs
         if inputs is None:
             raise _freed_error(node)
+        if create_graph and not isinstance(g, Tensor):
+            g = Tensor._wrap(np.asarray(g))
         if node.hooks is not None or node.retained is not None:
-            g = _node_extras(node, g, False, accumulate)
+            g = _node_extras(node, g, create_graph, accumulate)
             if node.hooks:
                 g_owned = False
         if wanted_nodes and node in wanted_nodes:
             tensor = wanted[wanted_nodes[node]]
             leaf_grads[id(tensor)] = (tensor, g, False)
             if runs is not None and node not in runs:
+                if create_graph:
+                    kept.add(node)
                 continue  # nothing wanted lies beyond: leave this part of the graph alone
         if node.versions != epoch:
             _check_versions(node)
         op = node.op
         attrs = node.attrs
-        if len(inputs) == 1:
-            arrays = (inputs[0].data,)
-        elif len(inputs) == 2:
-            a, b = inputs
-            arrays = (a.data if isinstance(a, Tensor) else a, b.data if isinstance(b, Tensor) else b)
+        if create_graph:
+            arrays = inputs
+            out = _output_as_tensor(node) if op.save_output else None
         else:
-            arrays = [x.data if isinstance(x, (Tensor, Unsaved)) else x for x in inputs]
+            out = node.out
+            if len(inputs) == 1:
+                arrays = (inputs[0].data,)
+            elif len(inputs) == 2:
+                a, b = inputs
+                arrays = (a.data if isinstance(a, Tensor) else a,
+                          b.data if isinstance(b, Tensor) else b)
+            else:
+                arrays = [x.data if isinstance(x, (Tensor, Unsaved)) else x for x in inputs]
         if attrs:
-            input_grads = op.vjp(xp, node.needs, g, node.out, *arrays, **attrs)
+            input_grads = op.vjp(xp, node.needs, g, out, *arrays, **attrs)
         else:
-            input_grads = op.vjp(xp, node.needs, g, node.out, *arrays)
+            input_grads = op.vjp(xp, node.needs, g, out, *arrays)
         if anomaly:
             for gx in input_grads:
                 if gx is not None:
@@ -744,23 +857,33 @@ def _run_on_arrays(root_nodes: list, pending: dict, borrowed: set, leaf_grads: d
         for x, data, need, gx in zip(inputs, arrays, node.needs, input_grads):
             if not need or gx is None:
                 continue
-            if gx.shape != data.shape:
-                gx = gx.reshape(data.shape) if gx.size == data.size else sum_to_array(gx, data.shape)
-            if gx.dtype is not data.dtype and gx.dtype != data.dtype:
-                gx = gx.astype(data.dtype)
-            base = gx.base
+            if create_graph:
+                if not isinstance(gx, Tensor):
+                    gx = Tensor._wrap(np.asarray(gx))
+                data = x.data
+            if gx.shape != data.shape or (gx.dtype is not data.dtype and gx.dtype != data.dtype):
+                gx = fit_gradient(gx, data.shape, data.dtype, xp)
+            gd = gx.data if create_graph else gx
+            base = gd.base
             if base is None and gx is not g:
                 owned = True  # fresh memory: the common case
             else:
                 if g_root is None:
-                    g_root = g if g.base is None else g.base
+                    g_array = g.data if create_graph else g
+                    g_root = g_array if g_array.base is None else g_array.base
                     shared = 0
                     for gy in input_grads:
-                        if gy is not None and (gy is g or gy.base is g_root):
+                        if gy is None:
+                            continue
+                        if create_graph:
+                            if not isinstance(gy, Tensor):
+                                continue
+                            gy = gy.data
+                        if gy is g_array or gy.base is g_root:
                             shared += 1
                 # a gradient is linear in g: g itself, a view of g's memory, or computed (fresh
                 # memory, possibly seen through a view of a temporary)
-                owned = (gx if base is None else base) is not g_root or (g_owned and shared == 1)
+                owned = (gd if base is None else base) is not g_root or (g_owned and shared == 1)
             parent = x.grad_fn
             if parent is not None:
                 parent_seq = parent.seq
@@ -792,6 +915,13 @@ def _run_on_arrays(root_nodes: list, pending: dict, borrowed: set, leaf_grads: d
             node.inputs = None
             if node.out is not None:
                 node.out = None
+    if create_graph and not retain_graph:
+        # nodes that received no gradient (a vjp returned None) are released too
+        for node in order:
+            if node not in kept and (useful is None or node in useful):
+                node.inputs = None
+                if node.out is not None:
+                    node.out = None
 
 
 def _node_extras(node: Node, g: Any, create_graph: bool, accumulate: bool) -> Any:
@@ -812,89 +942,6 @@ def _output_as_tensor(node: Node) -> Tensor:
     out.grad_fn = node
     out.requires_grad = True
     return out
-
-
-def _run_recorded(order: list, pending: dict, borrowed: set, leaf_grads: dict,
-                  wanted: dict | None, wanted_nodes: dict, retain_graph: bool, xp: Any,
-                  accumulate: bool = True, useful: set | None = None,
-                  runs: set | None = None) -> None:
-    """The create_graph backward loop: vjps run on Tensors, so the backward pass is itself recorded
-    and can be differentiated again. A saved output is used as a tensor whose grad_fn is its own
-    node, so derivatives through it stay connected. Ownership is tracked as in `_run_on_arrays`,
-    on the gradients' arrays."""
-    for node in order:
-        if useful is not None and node not in useful:
-            continue  # leads to no wanted tensor: neither run nor freed
-        g = pending.pop(node, None)
-        inputs = node.inputs
-        if g is None:
-            if not retain_graph:
-                node.inputs = None
-                if node.out is not None:
-                    node.out = None
-            continue
-        g_owned = node not in borrowed
-        if not isinstance(g, Tensor):
-            g = Tensor._wrap(np.asarray(g))
-        if node.hooks is not None or node.retained is not None:
-            g = _node_extras(node, g, True, accumulate)
-            if node.hooks:
-                g_owned = False
-        if node in wanted_nodes:
-            tensor = wanted[wanted_nodes[node]]
-            leaf_grads[id(tensor)] = (tensor, g, False)
-            if runs is not None and node not in runs:
-                continue
-        _check_versions(node)
-        out = _output_as_tensor(node) if node.op.save_output else None
-        input_grads = node.op.vjp(xp, node.needs, g, out, *inputs, **(node.attrs or {}))
-        g_root = _root_of(g.data)
-        results = []
-        for x, need, gx in zip(inputs, node.needs, input_grads):
-            if not need or gx is None:
-                continue
-            if not isinstance(gx, Tensor):
-                gx = Tensor._wrap(np.asarray(gx))
-            data = x.data
-            if gx.shape != data.shape:
-                gx = tensor_sum_to(gx, data.shape) if gx.size != data.size else gx.reshape(data.shape)
-            if gx.dtype != data.dtype:
-                gx = gx.astype(data.dtype)
-            if _state.anomaly:
-                _check_finite(gx, node.op, "backward", node)
-            results.append((x, gx))
-        shared = sum(1 for _, gx in results if gx is g or _root_of(gx.data) is g_root)
-        for x, gx in results:
-            owned = (g_owned and shared == 1) or (gx is not g and _root_of(gx.data) is not g_root)
-            parent = input_grad_fn(x, node)
-            if parent is not None:
-                if useful is not None and parent not in useful:
-                    continue
-                existing = pending.get(parent)
-                if existing is None:
-                    pending[parent] = gx
-                    if not owned:
-                        borrowed.add(parent)
-                else:
-                    pending[parent] = existing + gx
-                    borrowed.discard(parent)
-            else:
-                key = id(x)
-                if wanted is not None and key not in wanted:
-                    continue
-                previous = leaf_grads.get(key)
-                leaf_grads[key] = (x, gx, owned) if previous is None else (
-                    x, previous[1] + gx, True)
-        if not retain_graph:
-            node.inputs = None
-            if node.out is not None:
-                node.out = None
-
-
-def tensor_sum_to(g: Tensor, shape: tuple) -> Tensor:
-    from . import ops
-
-    return ops.sum_to(g, shape)
 
 
 def _store_grad(tensor: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
@@ -980,16 +1027,4 @@ def node_vjp(node: Node, g: np.ndarray) -> tuple:
     if node.inputs is None:
         raise _freed_error(node)
     arrays = [x.data if isinstance(x, (Tensor, Unsaved)) else x for x in node.inputs]
-    produced = node.op.vjp(array_namespace, node.needs, g, node.out, *arrays, **(node.attrs or {}))
-    fitted = []
-    for data, need, gx in zip(arrays, node.needs, produced):
-        if not need or gx is None:
-            fitted.append(None)
-            continue
-        gx = np.asarray(gx)
-        shape = np.shape(data)
-        if gx.shape != shape:
-            gx = gx.reshape(shape) if gx.size == math.prod(shape) else sum_to_array(gx, shape)
-        dtype = getattr(data, "dtype", gx.dtype)
-        fitted.append(gx if gx.dtype == dtype else gx.astype(dtype))
-    return tuple(fitted)
+    return vjp_step(node.op, node.needs, g, node.out, arrays, node.attrs)

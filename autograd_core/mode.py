@@ -15,9 +15,36 @@ class _ThreadState(threading.local):
     """Per-thread flags read on every op; attribute access keeps the hot path to one lookup."""
 
     grad_enabled: bool = True
-    anomaly: bool = False
     #: The low dtype inside an enabled autocast region (autograd_core.amp), else None.
     autocast_dtype: Any = None
+    _anomaly: bool = False
+    #: True while anomaly detection is on or a tape is open in this thread: `graph.apply` reads
+    #: this one flag and does nothing more for either when it is False (kernel11).
+    observed: bool = False
+
+    def __init__(self) -> None:
+        #: This thread's open tapes (autograd_core.tape.Tape), innermost last: observers of the
+        #: ops this thread runs, told through graph.notify_tapes (kernel11). Change it only
+        #: through `open_tape` / `close_tape`, which keep `observed` up to date.
+        self.tapes: list = []
+
+    @property
+    def anomaly(self) -> bool:
+        """Whether detect_anomaly is on in this thread."""
+        return self._anomaly
+
+    @anomaly.setter
+    def anomaly(self, value: bool) -> None:
+        self._anomaly = value
+        self.observed = bool(value) or bool(self.tapes)
+
+    def open_tape(self, tape: Any) -> None:
+        self.tapes.append(tape)
+        self.observed = True
+
+    def close_tape(self, tape: Any) -> None:
+        self.tapes.remove(tape)
+        self.observed = bool(self._anomaly) or bool(self.tapes)
 
 
 state = _ThreadState()

@@ -363,10 +363,10 @@ class _Generator:
             else:
                 emit(f"    g{number} = {name}")
             pending[number] = np.array(seed)
-        reachable = self.reachable(pending)
+        order = self.backward_order(pending)
         leaf_order: list = []
         leaf_values: dict = {}
-        for entry in sorted(reachable, key=lambda e: e.index, reverse=True):
+        for entry in order:
             g = pending.pop(entry.output_id, None)
             if g is None:
                 continue
@@ -376,8 +376,8 @@ class _Generator:
                                        "replayed; remove them from the traced function")
             arrays = [x.data if isinstance(x, Tensor) else x for x in entry.inputs]
             out = entry.output.data if entry.op.save_output else None
-            input_grads = entry.op.vjp(graph.array_namespace, node.needs, g, out, *arrays,
-                                       **entry.attrs)
+            fixes: list = []
+            input_grads = graph.vjp_step(entry.op, node.needs, g, out, arrays, entry.attrs, fixes)
             name = self.constant(entry.op.vjp, f"{entry.op.name}_vjp_")
             needs = self.constant(node.needs, "N")
             args = [f"v{n}" if n is not None else self.expression(x)
@@ -386,23 +386,11 @@ class _Generator:
             keywords = [f"{k}={self.expression(v)}" for k, v in entry.attrs.items()]
             call = ", ".join(["xp", needs, f"g{entry.output_id}", saved] + args + keywords)
             emit(f"    r{entry.index} = {name}({call})")
-            for position, (x, number, data, need, gx) in enumerate(
-                    zip(entry.inputs, entry.input_ids, arrays, node.needs, input_grads)):
-                if not need or gx is None:
+            for position, (x, number, fixed, steps) in enumerate(
+                    zip(entry.inputs, entry.input_ids, input_grads, fixes)):
+                if fixed is None:
                     continue
-                gx = np.asarray(gx)
-                expression = f"r{entry.index}[{position}]"
-                fixed = gx
-                if gx.shape != data.shape:
-                    if gx.size == data.size:
-                        expression = f"{expression}.reshape({data.shape!r})"
-                        fixed = gx.reshape(data.shape)
-                    else:
-                        expression = _reduction_source(expression, gx.shape, data.shape)
-                        fixed = graph.sum_to_array(gx, data.shape)
-                if fixed.dtype != data.dtype:
-                    expression = f"{expression}.astype({self.constant(data.dtype, 'D')})"
-                    fixed = fixed.astype(data.dtype)
+                expression = self.fitting_source(f"r{entry.index}[{position}]", steps)
                 parent = x.grad_fn
                 if parent is not None:
                     if number not in self.producer:
@@ -435,18 +423,39 @@ class _Generator:
             leaf_vars[id(tensor)] = f"l{number}"
         return leaf_vars
 
-    def reachable(self, roots: dict) -> list:
-        found, stack = {}, list(roots)
-        while stack:
-            number = stack.pop()
-            entry = self.producer.get(number)
-            if entry is None or entry.index in found or entry.output.grad_fn is None:
-                continue
-            found[entry.index] = entry
-            for x, n, need in zip(entry.inputs, entry.input_ids, entry.output.grad_fn.needs):
-                if need and n is not None:
-                    stack.append(n)
-        return list(found.values())
+    def backward_order(self, roots: dict) -> list:
+        """The entries backward runs for the root values `roots` (value numbers), newest first:
+        graph.backward_order over the tape's entries, following the inputs whose node needs a
+        gradient (the nodes may have been freed by the traced backward; the entries keep them)."""
+        producer = self.producer
+
+        def recorded(number: Any) -> Any:
+            entry = producer.get(number)
+            return entry if entry is not None and entry.output.grad_fn is not None else None
+
+        def parents(entry: Any) -> list:
+            return [recorded(n) for n, need in zip(entry.input_ids, entry.output.grad_fn.needs)
+                    if need and n is not None]
+
+        return graph.backward_order([e for e in map(recorded, roots) if e is not None], parents)
+
+    def fitting_source(self, expression: str, steps: list) -> str:
+        """Source applying graph.fit_gradient's steps (decided at trace time) to a vjp result: a
+        reshape, the same single numpy reduction as graph.sum_to_array (its axes from
+        graph.broadcast_axes, so the sums are bit-identical), a cast."""
+        for step in steps:
+            if step[0] == "reshape":
+                expression = f"{expression}.reshape({step[1]!r})"
+            elif step[0] == "sum_to":
+                _, source, target = step
+                axes, keepdims = graph.broadcast_axes(source, target)
+                if keepdims:
+                    expression = f"{expression}.sum(axis={axes!r}, keepdims=True).reshape({target!r})"
+                else:
+                    expression = f"{expression}.sum(axis={axes!r})"
+            else:
+                expression = f"{expression}.astype({self.constant(step[1], 'D')})"
+        return expression
 
 
 _LOCAL_NAME = re.compile(r"\b[vgrl]\d+\b")
@@ -469,17 +478,6 @@ def _free_dead_values(lines: list[str]) -> list[str]:
         if index in dead_after:
             result.append("    del " + ", ".join(sorted(dead_after[index])))
     return result
-
-
-def _reduction_source(expression: str, shape: tuple, target: tuple) -> str:
-    """Source that sums a broadcast gradient of `shape` back to `target`: the same single numpy
-    reduction as graph.sum_to_array (so the sums are bit-identical), its axes worked out once."""
-    lead = len(shape) - len(target)
-    stretched = tuple(i + lead for i, n in enumerate(target) if n == 1 and shape[i + lead] != 1)
-    axes = tuple(range(lead)) + stretched
-    if not stretched:
-        return f"{expression}.sum(axis={axes!r})"
-    return f"{expression}.sum(axis={axes!r}, keepdims=True).reshape({target!r})"
 
 
 def _has_mask(key: Any) -> bool:

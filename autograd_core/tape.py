@@ -12,7 +12,6 @@ from __future__ import annotations
 import collections.abc
 import functools
 import os
-import threading
 import warnings
 from typing import Any, Callable, Iterator, Sequence
 
@@ -34,11 +33,18 @@ class TapeEntry:
     """One recorded op: `output = op(inputs..., **attrs)` with value numbers, shapes and location."""
 
     __slots__ = ("index", "op", "inputs", "input_ids", "attrs", "output", "output_id",
-                 "location", "grad_enabled", "versions")
+                 "location", "grad_enabled", "versions", "node")
 
     @property
     def name(self) -> str:
         return self.op.name
+
+    @property
+    def seq(self) -> int:
+        """The entry's place in the recorded program. Entries are appended as `apply` runs, so
+        the entries that recorded a Node (`node`) are in their nodes' sequence-number order:
+        graph.backward_order over entries and over nodes is one order."""
+        return self.index
 
     @property
     def shapes(self) -> list:
@@ -93,9 +99,10 @@ class Tape:
         self._released = False
         self.tracing = False
         self._warned: set = set()
-        #: the thread that opened the tape (it records that thread's ops only) and how many
-        #: replayable host calls are running in it (their inner ops are not recorded)
-        self._thread: int | None = None
+        #: whether the tape is open (in the opening thread's mode.state.tapes: it records that
+        #: thread's ops only) and how many replayable host calls are running in it (their inner
+        #: ops are not recorded)
+        self._open = False
         self._paused = 0
 
     # ---- recording -------------------------------------------------------------------------------
@@ -103,14 +110,20 @@ class Tape:
         if self._released:
             raise GraphError("Tape: this tape was released (by gradient() or release()); record on "
                              "a new Tape")
-        if self in graph.active_tapes:
+        if self._open:
             raise GraphError("Tape: this tape is already recording")
-        self._thread = threading.get_ident()
-        graph.active_tapes.append(self)
+        self._open = True
+        mode.state.open_tape(self)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        graph.active_tapes.remove(self)
+        mode.state.close_tape(self)
+        self._open = False
+
+    def observe(self, event: str, *args: Any) -> None:
+        """What graph.notify_tapes calls (the engine's one hook into open tapes): records `event`
+        ("op", "backward", "inplace", "call", "read"; arguments as notify_tapes documents)."""
+        _OBSERVERS[event](self, *args)
 
     def _value_id(self, x: Tensor, kind: str) -> int:
         key = id(x)
@@ -135,6 +148,7 @@ class Tape:
             if isinstance(x, Tensor) else None for x in inputs)
         entry.attrs = attrs or {}
         entry.output = result
+        entry.node = result.grad_fn  # the graph's own node (None when nothing was recorded)
         entry.output_id = self._value_id(result, "op")
         entry.location = graph._user_location()
         entry.grad_enabled = mode.state.grad_enabled
@@ -314,18 +328,26 @@ class Tape:
 
 def reverse_sweep(entries: Sequence[TapeEntry], target_id: int, seed: np.ndarray,
                   source_ids: set) -> dict:
-    """The chain rule over a Wengert list: walk the entries backwards from the target, applying
-    each op's vjp to the values that depend on a source. Returns value number -> gradient."""
+    """The chain rule over a Wengert list: from the target back through the entries whose values
+    depend on a source, newest first (graph.backward_order over entries), each step the graph
+    kernel's graph.vjp_step. Sources need not require grad, so which inputs need a gradient is
+    worked out from the tape, not from the nodes. Returns value number -> gradient."""
     depends = set(source_ids)
-    last = -1
+    producer: dict = {}
     for entry in entries:
         if entry.grad_enabled and entry.op.differentiable and any(
                 n in depends for n in entry.input_ids if n is not None):
             depends.add(entry.output_id)
-        if entry.output_id == target_id:
-            last = entry.index
+        producer.setdefault(entry.output_id, entry)
     grads: dict = {target_id: seed}
-    for entry in reversed(entries[:last + 1]):
+    target = producer.get(target_id)
+    if target is None:
+        return {n: g for n, g in grads.items() if n in source_ids}
+
+    def parents(entry: TapeEntry) -> list:
+        return [producer.get(n) for n in entry.input_ids if n is not None and n in depends]
+
+    for entry in graph.backward_order([target], parents):
         g = grads.get(entry.output_id)
         if g is None or entry.output_id not in depends or not entry.op.differentiable:
             continue
@@ -340,23 +362,11 @@ def reverse_sweep(entries: Sequence[TapeEntry], target_id: int, seed: np.ndarray
                                  "after it was recorded")
         arrays = [x.data if isinstance(x, Tensor) else x for x in entry.inputs]
         out = entry.output.data if entry.op.save_output else None
-        input_grads = entry.op.vjp(graph.array_namespace, needs, g, out, *arrays, **entry.attrs)
-        for number, data, need, gx in zip(entry.input_ids, arrays, needs, input_grads):
-            if need and gx is not None:
-                gx = fit_gradient(gx, data)
-                previous = grads.get(number)
-                grads[number] = gx if previous is None else previous + gx
+        input_grads = graph.vjp_step(entry.op, needs, g, out, arrays, entry.attrs)
+        for number, gx in zip(entry.input_ids, input_grads):
+            if gx is not None:
+                grads[number] = graph.accumulate(grads.get(number), gx)
     return {n: g for n, g in grads.items() if n in source_ids}
-
-
-def fit_gradient(gx: Any, data: np.ndarray) -> np.ndarray:
-    """A vjp's result reduced to its input's shape and dtype (broadcasting undone generically)."""
-    gx = np.asarray(gx)
-    if gx.shape != data.shape:
-        gx = gx.reshape(data.shape) if gx.size == data.size else graph.sum_to_array(gx, data.shape)
-    if gx.dtype != data.dtype:
-        gx = gx.astype(data.dtype)
-    return gx
 
 
 def replayable(fn: Callable) -> Callable:
@@ -366,12 +376,12 @@ def replayable(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        tapes = graph.current_tapes()
-        if not tapes:
+        if not mode.state.tapes:
             return fn(*args, **kwargs)
+        tapes = graph.current_tapes()
         args = tuple(list(a) if isinstance(a, collections.abc.Iterator) else a for a in args)
+        graph.notify_tapes("call", fn, args, kwargs)
         for tape in tapes:
-            tape._record_call(fn, args, kwargs)
             tape._paused += 1  # this thread's tapes only: other threads keep recording
         try:
             return fn(*args, **kwargs)
@@ -408,4 +418,8 @@ def check_no_create_graph(event: BackwardEvent) -> None:
                                "supported; trace the first-order step, or use functional.hessian")
 
 
-__all__ = ["Tape", "TapeEntry", "TracerWarning", "replayable", "reverse_sweep", "fit_gradient"]
+#: What Tape.observe does for each event graph.notify_tapes reports.
+_OBSERVERS = {"op": Tape._record, "backward": Tape._record_backward, "inplace": Tape._record_inplace,
+              "call": Tape._record_call, "read": Tape._note_data_dependence}
+
+__all__ = ["Tape", "TapeEntry", "TracerWarning", "replayable", "reverse_sweep"]

@@ -761,15 +761,13 @@ _torch_helpers()
 
 
 def _record_inplace(target: Tensor, operand: Any, fn: Callable) -> None:
-    if graph.active_tapes:
-        for tape in graph.current_tapes():
-            tape._record_inplace(target, operand, fn)
+    if mode.state.tapes:
+        graph.notify_tapes("inplace", target, operand, fn)
 
 
 def _warn_if_tracing(tensor: Tensor, what: str) -> None:
-    if graph.active_tapes:
-        for tape in graph.current_tapes():
-            tape._note_data_dependence(tensor, what)
+    if mode.state.tapes:
+        graph.notify_tapes("read", tensor, what)
 
 
 # ---- backward arguments (core9) ----------------------------------------------------------------

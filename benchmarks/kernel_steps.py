@@ -1,0 +1,62 @@
+"""N steps of two eager workloads, for instruction counts under callgrind (wall clock is too noisy
+on a shared machine): (a) a 100-op chain of tanh/mul/add on small arrays plus backward, (b) one
+step of a 64-128-128-10 MLP on a batch of 32 written with raw ops plus backward.
+
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null python benchmarks/kernel_steps.py 3
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null python benchmarks/kernel_steps.py 13
+
+(count(13) - count(3)) / 10 is the cost of one step of each workload, imports excluded. The
+cyclic garbage collector is off (the engine's graphs are freed by reference counting alone):
+whether a full collection happens to fall inside a run would otherwise swamp the difference.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+import numpy as np
+
+import autograd_core as ag
+
+
+def chain_step(x: ag.Tensor, w: ag.Tensor) -> None:
+    h = x
+    for i in range(34):
+        h = ag.tanh(h)
+        h = h * w
+        h = h + x
+    h.sum().backward()
+
+
+def mlp_step(params: list, xb: ag.Tensor, yb: np.ndarray) -> None:
+    w1, b1, w2, b2, w3, b3 = params
+    h = ag.tanh(xb @ w1 + b1)
+    h = ag.tanh(h @ w2 + b2)
+    logits = h @ w3 + b3
+    loss = ((logits - yb) * (logits - yb)).mean()
+    loss.backward()
+    for p in params:
+        p.grad = None
+
+
+def main(steps: int) -> None:
+    gc.disable()
+    rng = np.random.default_rng(0)
+    x = ag.Tensor(rng.standard_normal((8, 8)).astype(np.float32), requires_grad=True)
+    w = ag.Tensor(rng.standard_normal((8, 8)).astype(np.float32), requires_grad=True)
+    sizes = [64, 128, 128, 10]
+    params = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        params.append(ag.Tensor((rng.standard_normal((a, b)) / np.sqrt(a)).astype(np.float32),
+                                requires_grad=True))
+        params.append(ag.Tensor(np.zeros(b, np.float32), requires_grad=True))
+    xb = ag.Tensor(rng.standard_normal((32, 64)).astype(np.float32))
+    yb = rng.standard_normal((32, 10)).astype(np.float32)
+    for _ in range(steps):
+        chain_step(x, w)
+        mlp_step(params, xb, yb)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))
