@@ -88,6 +88,7 @@ _HELPERS = {
 #: its Op, whose forward calls the same function; those modules import graph, which imports this
 #: module, so the kernel is imported the first time a vjp asks for it.
 _OP_KERNELS = {
+    "sum_to": ("autograd_core.graph", "sum_to_array"),  # graph.fit_gradient (broadcast undone)
     "softmax": ("autograd_core.ops.reductions", "softmax_array"),  # SoftmaxCrossEntropy
     "log_softmax": ("autograd_core.ops.reductions", "log_softmax_array"),  # SoftmaxCrossEntropy
     "erf": ("autograd_core.ops.elementwise", "erf_array"),  # Gelu (exact)

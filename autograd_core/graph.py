@@ -442,7 +442,7 @@ def sum_to_array(g: np.ndarray, shape: tuple) -> np.ndarray:
 def fit_gradient(gx: Any, shape: tuple, dtype: Any, xp: Any = None,
                  steps: list | None = None) -> Any:
     """A vjp's result `gx` fitted to its input's `shape` and `dtype`: reshaped when only the layout
-    differs (same size), summed back over broadcast axes (`xp.sum_to`) otherwise, then cast. The
+    differs (same size), summed back over broadcast axes (`sum_to_array`, or `ops.sum_to` on Tensors) otherwise, then cast. The
     one place this is decided. Works on arrays (xp = array_namespace, the default) and on Tensors
     (xp = autograd_core.ops, recorded under create_graph). When `steps` is a list, the fixes made
     are appended to it as ("reshape", shape) / ("sum_to", from_shape, shape) / ("astype", dtype)
@@ -454,7 +454,7 @@ def fit_gradient(gx: Any, shape: tuple, dtype: Any, xp: Any = None,
             step = ("reshape", shape)
         else:
             step = ("sum_to", gx.shape, shape)
-            gx = (array_namespace if xp is None else xp).sum_to(gx, shape)
+            gx = sum_to_array(gx, shape) if xp is None or xp is array_namespace else xp.sum_to(gx, shape)
         if steps is not None:
             steps.append(step)
     if gx.dtype != dtype:

@@ -249,7 +249,7 @@ class ClassCrossEntropy(Op):
     def forward(logits, target, weights, ignore_index, label_smoothing, reduction):
         flat = _plain_mean_targets(target, weights, ignore_index, label_smoothing, reduction)
         if flat is not None:  # nn16: the plain mean over one target per row, without the (N, C) A
-            picked = _log_softmax_array(logits, axis=1)[np.arange(len(flat)), flat]
+            picked = log_softmax_array(logits, axis=1)[np.arange(len(flat)), flat]
             return np.asarray((-picked).sum() / float(len(flat)), dtype=logits.dtype)
         coefficients, total = class_index_coefficients(
             np.reshape(target, -1), logits.shape[1], weights, ignore_index, label_smoothing,
