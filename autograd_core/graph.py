@@ -443,11 +443,12 @@ def fit_gradient(gx: Any, shape: tuple, dtype: Any, xp: Any = None,
                  steps: list | None = None) -> Any:
     """A vjp's result `gx` fitted to its input's `shape` and `dtype`: reshaped when only the layout
     differs (same size), summed back over broadcast axes otherwise (`sum_to_array`; `ops.sum_to`
-    on Tensors), then cast. The one place this is decided. Works on arrays (xp = array_namespace, the default) and on Tensors
-    (xp = autograd_core.ops, recorded under create_graph). When `steps` is a list, the fixes made
-    are appended to it as ("reshape", shape) / ("sum_to", from_shape, shape) / ("astype", dtype)
-    (the axes summed are `broadcast_axes(from_shape, shape)`), which is
-    how trace's code generator learns, at trace time, which code to emit."""
+    on Tensors), then cast. The one place this is decided. Works on arrays (xp = array_namespace,
+    the default) and on Tensors (xp = autograd_core.ops, recorded under create_graph). When
+    `steps` is a list, the fixes made are appended to it as ("reshape", shape) /
+    ("sum_to", from_shape, shape) / ("astype", dtype) (the axes summed are
+    `broadcast_axes(from_shape, shape)`): that is how trace's code generator learns, at trace
+    time, which code to emit."""
     if gx.shape != shape:
         if gx.size == math.prod(shape):
             gx = gx.reshape(shape)
