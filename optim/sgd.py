@@ -10,7 +10,7 @@ import numpy as np
 from autograd_core import Tensor
 from autograd_core.errors import InvalidArgumentError
 
-from .optimizer import BUFFER, Optimizer, ParamGroup, check_non_negative
+from .optimizer import BUFFER, Optimizer, ParamGroup, bump_version, check_non_negative
 
 
 class SGD(Optimizer):
@@ -56,23 +56,28 @@ class SGD(Optimizer):
     def _state_spec(self, group: ParamGroup) -> dict[str, tuple[str, bool]]:
         return {"momentum_buffer": (BUFFER, False)}
 
-    def _update_parameter(
-        self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup
-    ) -> None:
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param.data
-
-        momentum = group["momentum"]
-        if momentum != 0:
-            if "momentum_buffer" not in state:
-                state["momentum_buffer"] = grad.copy()
-            else:
-                buffer = state["momentum_buffer"]
-                buffer *= momentum
-                buffer += (1 - group["dampening"]) * grad
-            buffer = state["momentum_buffer"]
-            grad = grad + momentum * buffer if group["nesterov"] else buffer
-
-        param -= group["lr"] * grad
+    def _update_group(self, group: ParamGroup, params: list[Tensor], grads: list[np.ndarray],
+                      states: list[Any]) -> None:
+        """The update above for each param of the group: the same numpy expressions as one
+        parameter at a time (so the same rounding), with the hyperparameters read once."""
+        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+        weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+        state_of = self.state
+        for param, grad, state in zip(params, grads, states, strict=True):
+            data = param.data
+            if maximize:
+                grad = -grad
+            if weight_decay != 0:
+                grad = grad + weight_decay * data
+            if momentum != 0:
+                if state is None:
+                    state = state_of[param] = {}
+                buffer = state.get("momentum_buffer")
+                if buffer is None:
+                    buffer = state["momentum_buffer"] = grad.copy()
+                else:
+                    buffer *= momentum
+                    buffer += (1 - dampening) * grad
+                grad = grad + momentum * buffer if nesterov else buffer
+            np.subtract(data, lr * grad, out=data)
+            bump_version(param)
