@@ -53,6 +53,7 @@ class Optimizer:
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[ParamGroup] = []
         self._step_count = 0
+        self._flat_cache: dict[int, FlatStates] = {}
 
         groups = list(params)
         if len(groups) == 0:
@@ -424,6 +425,81 @@ def _check_is_optimizable(optimizer_name: str, index: int, param: Any) -> None:
         raise InvalidArgumentError(
             f"{optimizer_name}: can't optimize a non-leaf Tensor (parameter {index}, the result of an op)"
         )
+
+
+# ---- optim16: per-group flat state buffers -------------------------------------------------------
+
+class FlatStates:
+    """The state buffers (e.g. Adam's exp_avg, exp_avg_sq) of a group's parameters, one 1-D array per
+    key holding every parameter's buffer back to back; each `state[key]` is a view into it. An
+    elementwise update then costs one numpy call per operation for all parameters together.
+
+    `spans[i]` = (start, stop, shape) of params[i]; `views[key][i]` is what `state[key]` must still be
+    (`matches`), otherwise the buffers are gathered again (after load_state_dict, or a user's new array)."""
+
+    __slots__ = ("group", "params", "keys", "flats", "views", "spans")
+
+    def __init__(self, group: ParamGroup, params: list[Tensor], states: list[dict[str, Any]],
+                 keys: tuple[str, ...]) -> None:
+        self.group, self.params, self.keys = group, list(params), keys
+        self.spans = []
+        start = 0
+        for param in params:
+            stop = start + param.data.size
+            self.spans.append((start, stop, param.data.shape))
+            start = stop
+        self.flats = {key: np.concatenate([state[key].reshape(-1) for state in states]) for key in keys}
+        self.views = {}
+        for key in keys:
+            flat = self.flats[key]
+            views = [flat[start:stop].reshape(shape) for start, stop, shape in self.spans]
+            for state, view in zip(states, views, strict=True):
+                state[key] = view
+            self.views[key] = views
+
+    def matches(self, group: ParamGroup, params: list[Tensor], states: list[dict[str, Any]],
+                keys: tuple[str, ...]) -> bool:
+        if self.group is not group or self.keys != keys or len(self.params) != len(params):
+            return False
+        for mine, param in zip(self.params, params, strict=True):
+            if mine is not param:
+                return False
+        for key, views in self.views.items():
+            for state, view in zip(states, views, strict=True):
+                if state.get(key) is not view:
+                    return False
+        return True
+
+    def scatter_subtract(self, params: list[Tensor], update: np.ndarray) -> None:
+        """param.data -= its slice of the flat `update`, in place, bumping each version once."""
+        for param, (start, stop, shape) in zip(params, self.spans, strict=True):
+            data = param.data
+            np.subtract(data, update[start:stop].reshape(shape), out=data)
+            bump_version(param)
+
+
+def flat_states(optimizer: Optimizer, group: ParamGroup, params: list[Tensor], grads: list[np.ndarray],
+                states: list[Any], keys: tuple[str, ...]) -> FlatStates | None:
+    """The group's FlatStates when a flat update applies: at least two params, all of one dtype, all
+    with a state holding `keys` and the same int step count; None means: update param by param."""
+    if len(params) < 2:
+        return None
+    dtype = grads[0].dtype
+    step = None
+    for grad, state in zip(grads, states, strict=True):
+        if state is None or grad.dtype != dtype:
+            return None
+        count = state.get("step", 0)
+        if type(count) is not int or (step is not None and count != step):
+            return None
+        step = count
+        for key in keys:
+            if key not in state:
+                return None
+    cache = optimizer._flat_cache.get(id(group))
+    if cache is None or not cache.matches(group, params, states, keys):
+        cache = optimizer._flat_cache[id(group)] = FlatStates(group, params, states, keys)
+    return cache
 
 
 def _state_looks_fresh(state: Any, data: np.ndarray, spec: dict[str, tuple[str, bool]]) -> bool:
