@@ -10,7 +10,8 @@ import numpy as np
 from autograd_core import Tensor
 from autograd_core.errors import InvalidArgumentError
 
-from .optimizer import BUFFER, Optimizer, ParamGroup, bump_version, check_non_negative
+from .optimizer import (BUFFER, FlatStates, Optimizer, ParamGroup, bump_version, check_non_negative,
+                        flat_states)
 
 
 class SGD(Optimizer):
@@ -62,6 +63,11 @@ class SGD(Optimizer):
         parameter at a time (so the same rounding), with the hyperparameters read once."""
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
         weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+        if momentum != 0:
+            flat = flat_states(self, group, params, grads, states, ("momentum_buffer",))
+            if flat is not None:
+                self._update_flat(group, flat, params, grads)
+                return
         state_of = self.state
         for param, grad, state in zip(params, grads, states, strict=True):
             data = param.data
@@ -81,3 +87,20 @@ class SGD(Optimizer):
                 grad = grad + momentum * buffer if nesterov else buffer
             np.subtract(data, lr * grad, out=data)
             bump_version(param)
+
+    def _update_flat(self, group: ParamGroup, flat: FlatStates, params: list[Tensor],
+                     grads: list[np.ndarray]) -> None:
+        """Momentum SGD on all params at once: grads (and, for weight decay, params) gathered into one
+        1-D array, the momentum buffers updated in their flat buffer, each param written with one
+        subtract. Elementwise the same operations as param by param, so bit-identical."""
+        lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
+        grad = np.concatenate([g.reshape(-1) for g in grads])
+        if group["maximize"]:
+            grad = -grad
+        if weight_decay != 0:
+            grad = grad + weight_decay * np.concatenate([p.data.reshape(-1) for p in params])
+        buffer = flat.flats["momentum_buffer"]
+        buffer *= momentum
+        buffer += (1 - group["dampening"]) * grad
+        grad = grad + momentum * buffer if group["nesterov"] else buffer
+        flat.scatter_subtract(params, lr * grad)
