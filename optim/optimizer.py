@@ -1,7 +1,9 @@
 """The Optimizer base class: parameter groups, per-parameter state, zero_grad, step, state_dict.
 
-Subclasses only say how one parameter is updated (`_update_parameter`) and which hyperparameter
-values they accept (`_check_hyperparameters`); everything else follows `torch.optim.Optimizer`.
+Subclasses say how one parameter is updated (`_update_parameter`), or, faster, how a whole group is
+(`_update_group`: the built-in optimizers), and which hyperparameter values they accept
+(`_check_hyperparameters`); everything else follows `torch.optim.Optimizer`. Adam/AdamW and momentum
+SGD keep a group's state buffers in one flat array per key (`FlatStates`; state entries are views).
 """
 
 from __future__ import annotations
@@ -382,6 +384,7 @@ class Optimizer:
 
         self.param_groups = new_groups
         self.state = new_state
+        self._flat_cache = {}  # the flat state buffers are gathered again from the loaded state
 
 
 def _check_state_dict_layout(optimizer_name: str, state_dict: Any) -> None:
@@ -496,9 +499,10 @@ def flat_states(optimizer: Optimizer, group: ParamGroup, params: list[Tensor], g
         for key in keys:
             if key not in state:
                 return None
-    cache = optimizer._flat_cache.get(id(group))
+    caches = optimizer.__dict__.setdefault("_flat_cache", {})
+    cache = caches.get(id(group))
     if cache is None or not cache.matches(group, params, states, keys):
-        cache = optimizer._flat_cache[id(group)] = FlatStates(group, params, states, keys)
+        cache = caches[id(group)] = FlatStates(group, params, states, keys)
     return cache
 
 
