@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd_core import Tensor
 
-from .optimizer import BUFFER, STEP, Optimizer, ParamGroup, check_non_negative
+from .optimizer import BUFFER, STEP, Optimizer, ParamGroup, bump_version, check_non_negative
 
 
 class Adagrad(Optimizer):
@@ -64,16 +64,25 @@ class Adagrad(Optimizer):
     def _initial_state(self, param: Tensor, group: ParamGroup) -> dict[str, Any]:
         return {"step": 0, "sum": np.full_like(param.data, group["initial_accumulator_value"])}
 
-    def _update_parameter(
-        self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup
-    ) -> None:
-        if group["maximize"]:
-            grad = -grad
-        state["step"] += 1
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param.data
+    def _update_group(self, group: ParamGroup, params: list[Tensor], grads: list[np.ndarray],
+                      states: list[Any]) -> None:
+        """The update above for each param of the group: the same numpy expressions as one
+        parameter at a time (so the same rounding), with the hyperparameters read once."""
+        lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
+        weight_decay, maximize = group["weight_decay"], group["maximize"]
+        state_of = self.state
+        for param, grad, state in zip(params, grads, states, strict=True):
+            data = param.data
+            if maximize:
+                grad = -grad
+            if state is None:
+                state = state_of[param] = self._initial_state(param, group)
+            step = state["step"] = state["step"] + 1
+            if weight_decay != 0:
+                grad = grad + weight_decay * data
 
-        decayed_lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        state_sum = state["sum"]
-        state_sum += grad * grad
-        param -= decayed_lr * (grad / (np.sqrt(state_sum) + group["eps"]))
+            decayed_lr = lr / (1 + (step - 1) * lr_decay)
+            state_sum = state["sum"]
+            state_sum += grad * grad
+            np.subtract(data, decayed_lr * (grad / (np.sqrt(state_sum) + eps)), out=data)
+            bump_version(param)

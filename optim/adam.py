@@ -10,7 +10,8 @@ import numpy as np
 from autograd_core import Tensor
 from autograd_core.errors import InvalidArgumentError
 
-from .optimizer import BUFFER, STEP, Optimizer, ParamGroup, check_beta, check_non_negative
+from .optimizer import (BUFFER, STEP, FlatStates, Optimizer, ParamGroup, bump_version, check_beta,
+                        check_non_negative, flat_states)
 
 
 class Adam(Optimizer):
@@ -70,40 +71,99 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = np.zeros_like(param.data)
         return state
 
-    def _update_parameter(
-        self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup
-    ) -> None:
+    def _update_group(self, group: ParamGroup, params: list[Tensor], grads: list[np.ndarray],
+                      states: list[Any]) -> None:
+        """The update above for each param of the group: the same numpy expressions as one
+        parameter at a time (so the same rounding), with the hyperparameters read once and the
+        bias corrections computed once per distinct step count."""
         lr, weight_decay, eps = group["lr"], group["weight_decay"], group["eps"]
         beta1, beta2 = group["betas"]
+        amsgrad, maximize = group["amsgrad"], group["maximize"]
+        decoupled = self._decoupled_weight_decay
+        if amsgrad:
+            for state in states:
+                if state is not None and "max_exp_avg_sq" not in state:
+                    state["max_exp_avg_sq"] = np.zeros_like(state["exp_avg"])
+        keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg", "exp_avg_sq")
+        flat = flat_states(self, group, params, grads, states, keys)
+        if flat is not None:
+            self._update_flat(group, flat, params, grads, states)
+            return
+        state_of = self.state
+        corrections_step = None
+        step_size = root_bias_correction2 = 0.0
+        for param, grad, state in zip(params, grads, states, strict=True):
+            data = param.data
+            if maximize:
+                grad = -grad
+            if state is None:
+                state = state_of[param] = self._initial_state(param, group)
+            step = state["step"] = state["step"] + 1
+
+            if weight_decay != 0:
+                if decoupled:
+                    np.multiply(data, 1 - lr * weight_decay, out=data)
+                    bump_version(param)
+                else:
+                    grad = grad + weight_decay * data
+
+            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+            exp_avg *= beta1
+            exp_avg += (1 - beta1) * grad
+            exp_avg_sq *= beta2
+            exp_avg_sq += (1 - beta2) * grad * grad
+
+            if step != corrections_step:
+                corrections_step = step
+                step_size = lr / (1 - beta1**step)
+                root_bias_correction2 = (1 - beta2**step) ** 0.5
+            if amsgrad:
+                max_exp_avg_sq = state.get("max_exp_avg_sq")
+                if max_exp_avg_sq is None:
+                    max_exp_avg_sq = state["max_exp_avg_sq"] = np.zeros_like(data)
+                np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+                second_moment = max_exp_avg_sq
+            else:
+                second_moment = exp_avg_sq
+            denom = np.sqrt(second_moment) / root_bias_correction2 + eps
+            np.subtract(data, step_size * (exp_avg / denom), out=data)
+            bump_version(param)
+
+    def _update_flat(self, group: ParamGroup, flat: FlatStates, params: list[Tensor],
+                     grads: list[np.ndarray], states: list[dict[str, Any]]) -> None:
+        """The same update on all params at once: grads (and, for L2 decay, params) gathered into one
+        1-D array, the moments updated in their flat buffers, each param written with one subtract.
+        Elementwise the same operations on the same values as param by param, so bit-identical."""
+        lr, weight_decay, eps = group["lr"], group["weight_decay"], group["eps"]
+        beta1, beta2 = group["betas"]
+        grad = np.concatenate([g.reshape(-1) for g in grads])
         if group["maximize"]:
             grad = -grad
-        state["step"] += 1
-        step = state["step"]
-
+        step = states[0]["step"] + 1
+        for state in states:
+            state["step"] = step
         if weight_decay != 0:
             if self._decoupled_weight_decay:
-                param *= 1 - lr * weight_decay
+                factor = 1 - lr * weight_decay
+                for param in params:
+                    np.multiply(param.data, factor, out=param.data)
+                    bump_version(param)
             else:
-                grad = grad + weight_decay * param.data
+                grad = grad + weight_decay * np.concatenate([p.data.reshape(-1) for p in params])
 
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        exp_avg, exp_avg_sq = flat.flats["exp_avg"], flat.flats["exp_avg_sq"]
         exp_avg *= beta1
         exp_avg += (1 - beta1) * grad
         exp_avg_sq *= beta2
         exp_avg_sq += (1 - beta2) * grad * grad
-
-        bias_correction1 = 1 - beta1**step
-        bias_correction2 = 1 - beta2**step
-        step_size = lr / bias_correction1
+        step_size = lr / (1 - beta1**step)
         if group["amsgrad"]:
-            if "max_exp_avg_sq" not in state:
-                state["max_exp_avg_sq"] = np.zeros_like(param.data)
-            np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
-            second_moment = state["max_exp_avg_sq"]
+            second_moment = flat.flats["max_exp_avg_sq"]
+            np.maximum(second_moment, exp_avg_sq, out=second_moment)
         else:
             second_moment = exp_avg_sq
-        denom = np.sqrt(second_moment) / bias_correction2**0.5 + eps
-        param -= step_size * (exp_avg / denom)
+        denom = np.sqrt(second_moment) / (1 - beta2**step) ** 0.5 + eps
+        flat.scatter_subtract(params, step_size * (exp_avg / denom))
 
 
 class AdamW(Adam):

@@ -1,7 +1,9 @@
 """The Optimizer base class: parameter groups, per-parameter state, zero_grad, step, state_dict.
 
-Subclasses only say how one parameter is updated (`_update_parameter`) and which hyperparameter
-values they accept (`_check_hyperparameters`); everything else follows `torch.optim.Optimizer`.
+Subclasses say how one parameter is updated (`_update_parameter`), or, faster, how a whole group is
+(`_update_group`: the built-in optimizers), and which hyperparameter values they accept
+(`_check_hyperparameters`); everything else follows `torch.optim.Optimizer`. Adam/AdamW and momentum
+SGD keep a group's state buffers in one flat array per key (`FlatStates`; state entries are views).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError
 from autograd_core.tape import replayable
+from autograd_core.tensor import _bump_version as bump_version
 from autograd_core.tensor import is_floating_dtype
 
 ParamGroup = dict[str, Any]
@@ -52,6 +55,7 @@ class Optimizer:
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[ParamGroup] = []
         self._step_count = 0
+        self._flat_cache: dict[int, FlatStates] = {}
 
         groups = list(params)
         if len(groups) == 0:
@@ -199,16 +203,23 @@ class Optimizer:
 
     @replayable
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset the gradients of all optimized parameters: to None (default) or to zeros in place."""
+        """Reset the gradients of all optimized parameters: to None (default) or to zeros in place.
+
+        In place, each grad array is filled with zeros by one numpy call and its version counter is
+        bumped: what `grad.zero_()` under no_grad does, without its per-call dispatch."""
         for group in self.param_groups:
             for param in group["params"]:
-                if param.grad is None:
+                grad = param.grad
+                if grad is None:
                     continue
                 if set_to_none:
                     param.grad = None
+                elif type(grad) is Tensor and grad.data.flags.writeable:
+                    grad.data.fill(0)
+                    bump_version(grad)
                 else:
                     with ag.no_grad():
-                        param.grad.zero_()
+                        grad.zero_()
 
     @replayable
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -223,32 +234,64 @@ class Optimizer:
             with ag.enable_grad():
                 loss = closure()
 
+        updates = self._collect_updates()
+        with ag.no_grad():
+            for group, params, grads, states in updates:
+                if params:
+                    self._update_group(group, params, grads, states)
+        self._step_count += 1
+        return loss
+
+    def _collect_updates(self) -> list[tuple[ParamGroup, list[Tensor], list[np.ndarray], list[Any]]]:
+        """Check every group's hyperparameters and every (param, grad, state) triple before anything
+        is written; per group, the params that have a grad, their grad arrays and their states (None
+        for a param not updated yet). The checks in the loop are the cheap ones that pass when
+        everything is as `step()` left it; only a mismatch calls the explaining (raising) checks."""
         updates = []
+        state_of = self.state
         index = -1
         for group in self.param_groups:
             self._validate_group(group)
-            spec = self._state_spec(group)
+            spec = None
+            params: list[Tensor] = []
+            grads: list[np.ndarray] = []
+            states: list[Any] = []
             for param in group["params"]:
                 index += 1
-                if param.grad is None:
+                grad = param.grad
+                if grad is None:
                     continue
-                grad = _grad_array(param)
-                self._check_grad_matches(param, grad)
-                state = self.state.get(param)
+                grad = grad.data if type(grad) is Tensor else _grad_array(param)
+                data = param.data
+                if grad.shape != data.shape or grad.dtype != data.dtype:
+                    self._check_grad_matches(param, grad)
+                state = state_of.get(param)
                 if state is not None:
-                    self._check_state(f"state of parameter {index}", param, state, group, spec)
-                updates.append((param, grad, group))
+                    if spec is None:
+                        spec = self._state_spec(group)
+                    if not _state_looks_fresh(state, data, spec):
+                        self._check_state(f"state of parameter {index}", param, state, group, spec)
+                params.append(param)
+                grads.append(grad)
+                states.append(state)
+            updates.append((group, params, grads, states))
+        return updates
 
-        with ag.no_grad():
-            for param, grad, group in updates:
-                state = self.state.get(param)
-                if state is None:
-                    state = self._initial_state(param, group)
-                self._update_parameter(param, grad, state, group)
-                if state:
-                    self.state[param] = state
-        self._step_count += 1
-        return loss
+    def _update_group(self, group: ParamGroup, params: list[Tensor], grads: list[np.ndarray],
+                      states: list[Any]) -> None:
+        """Update the (already checked) params of one group from their grads; `states[i]` is params[i]'s
+        state, or None before its first update. Runs under no_grad.
+
+        The default calls `_update_parameter` once per parameter (the simple way to write a new
+        optimizer); the built-in optimizers override it with one loop of numpy calls per group
+        that write `param.data` in place and bump the version counter (`bump_version`) once per
+        in-place write, as the Tensor in-place ops would, without their per-call checks."""
+        for param, grad, state in zip(params, grads, states, strict=True):
+            if state is None:
+                state = self._initial_state(param, group)
+            self._update_parameter(param, grad, state, group)
+            if state:
+                self.state[param] = state
 
     def _check_grad_matches(self, param: Tensor, grad: np.ndarray) -> None:
         name = type(self).__name__
@@ -341,6 +384,7 @@ class Optimizer:
 
         self.param_groups = new_groups
         self.state = new_state
+        self._flat_cache = {}  # the flat state buffers are gathered again from the loaded state
 
 
 def _check_state_dict_layout(optimizer_name: str, state_dict: Any) -> None:
@@ -386,6 +430,102 @@ def _check_is_optimizable(optimizer_name: str, index: int, param: Any) -> None:
         )
 
 
+# ---- optim16: per-group flat state buffers -------------------------------------------------------
+
+class FlatStates:
+    """The state buffers (e.g. Adam's exp_avg, exp_avg_sq) of a group's parameters, one 1-D array per
+    key holding every parameter's buffer back to back; each `state[key]` is a view into it. An
+    elementwise update then costs one numpy call per operation for all parameters together.
+
+    `spans[i]` = (start, stop, shape) of params[i]; `views[key][i]` is what `state[key]` must still be
+    (`matches`), otherwise the buffers are gathered again (after load_state_dict, or a user's new array)."""
+
+    __slots__ = ("group", "params", "keys", "flats", "views", "spans")
+
+    def __init__(self, group: ParamGroup, params: list[Tensor], states: list[dict[str, Any]],
+                 keys: tuple[str, ...]) -> None:
+        self.group, self.params, self.keys = group, list(params), keys
+        self.spans = []
+        start = 0
+        for param in params:
+            stop = start + param.data.size
+            self.spans.append((start, stop, param.data.shape))
+            start = stop
+        self.flats = {key: np.concatenate([state[key].reshape(-1) for state in states]) for key in keys}
+        self.views = {}
+        for key in keys:
+            flat = self.flats[key]
+            views = [flat[start:stop].reshape(shape) for start, stop, shape in self.spans]
+            for state, view in zip(states, views, strict=True):
+                state[key] = view
+            self.views[key] = views
+
+    def matches(self, group: ParamGroup, params: list[Tensor], states: list[dict[str, Any]],
+                keys: tuple[str, ...]) -> bool:
+        if self.group is not group or self.keys != keys or len(self.params) != len(params):
+            return False
+        for mine, param in zip(self.params, params, strict=True):
+            if mine is not param:
+                return False
+        for key, views in self.views.items():
+            for state, view in zip(states, views, strict=True):
+                if state.get(key) is not view:
+                    return False
+        return True
+
+    def scatter_subtract(self, params: list[Tensor], update: np.ndarray) -> None:
+        """param.data -= its slice of the flat `update`, in place, bumping each version once."""
+        for param, (start, stop, shape) in zip(params, self.spans, strict=True):
+            data = param.data
+            np.subtract(data, update[start:stop].reshape(shape), out=data)
+            bump_version(param)
+
+
+def flat_states(optimizer: Optimizer, group: ParamGroup, params: list[Tensor], grads: list[np.ndarray],
+                states: list[Any], keys: tuple[str, ...]) -> FlatStates | None:
+    """The group's FlatStates when a flat update applies: at least two params, all of one dtype, all
+    with a state holding `keys` and the same int step count; None means: update param by param."""
+    if len(params) < 2:
+        return None
+    dtype = grads[0].dtype
+    step = None
+    for grad, state in zip(grads, states, strict=True):
+        if state is None or grad.dtype != dtype:
+            return None
+        count = state.get("step", 0)
+        if type(count) is not int or (step is not None and count != step):
+            return None
+        step = count
+        for key in keys:
+            if key not in state:
+                return None
+    caches = optimizer.__dict__.setdefault("_flat_cache", {})
+    cache = caches.get(id(group))
+    if cache is None or not cache.matches(group, params, states, keys):
+        cache = caches[id(group)] = FlatStates(group, params, states, keys)
+    return cache
+
+
+def _state_looks_fresh(state: Any, data: np.ndarray, spec: dict[str, tuple[str, bool]]) -> bool:
+    """True when `state` is as `step()` leaves it for a parameter whose array is `data`: a dict whose
+    STEP entries are non-negative ints and whose BUFFER entries are arrays of data's shape and dtype
+    (optional entries may be absent). False means: let `_check_state` explain (or accept) it."""
+    if type(state) is not dict:
+        return False
+    shape, dtype = data.shape, data.dtype
+    for key, (kind, required) in spec.items():
+        value = state.get(key)
+        if value is None:
+            if required or key in state:
+                return False
+        elif kind == STEP:
+            if type(value) is not int or value < 0:
+                return False
+        elif type(value) is not np.ndarray or value.shape != shape or value.dtype != dtype:
+            return False
+    return True
+
+
 def _grad_array(param: Tensor) -> np.ndarray:
     grad = param.grad
     return grad.data if isinstance(grad, Tensor) else np.asarray(grad)
@@ -405,11 +545,19 @@ def _state_value_for(optimizer_name: str, param: Tensor, key: str, value: Any) -
 
 def check_non_negative(optimizer_name: str, description: str, value: Any) -> None:
     """Raise InvalidArgumentError unless `value` is a real number >= 0 (NaN is rejected too)."""
-    if not isinstance(value, numbers.Real) or not value >= 0:
-        raise InvalidArgumentError(f"{optimizer_name}: invalid {description} {value!r} (must be >= 0)")
+    if type(value) is float or type(value) is int:  # the common case, without the ABC check
+        if value >= 0:
+            return
+    elif isinstance(value, numbers.Real) and value >= 0:
+        return
+    raise InvalidArgumentError(f"{optimizer_name}: invalid {description} {value!r} (must be >= 0)")
 
 
 def check_beta(optimizer_name: str, description: str, value: Any) -> None:
     """Raise InvalidArgumentError unless 0 <= value < 1."""
-    if not isinstance(value, numbers.Real) or not 0 <= value < 1:
-        raise InvalidArgumentError(f"{optimizer_name}: invalid {description} {value!r} (must be in [0, 1))")
+    if type(value) is float or type(value) is int:
+        if 0 <= value < 1:
+            return
+    elif isinstance(value, numbers.Real) and 0 <= value < 1:
+        return
+    raise InvalidArgumentError(f"{optimizer_name}: invalid {description} {value!r} (must be in [0, 1))")

@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd_core import Tensor
 
-from .optimizer import BUFFER, STEP, Optimizer, ParamGroup, check_non_negative
+from .optimizer import BUFFER, STEP, Optimizer, ParamGroup, bump_version, check_non_negative
 
 
 class RMSprop(Optimizer):
@@ -64,31 +64,43 @@ class RMSprop(Optimizer):
             state["grad_avg"] = np.zeros_like(param.data)
         return state
 
-    def _update_parameter(
-        self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup
-    ) -> None:
-        alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
-        if group["maximize"]:
-            grad = -grad
-        state["step"] += 1
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param.data
+    def _update_group(self, group: ParamGroup, params: list[Tensor], grads: list[np.ndarray],
+                      states: list[Any]) -> None:
+        """The update above for each param of the group: the same numpy expressions as one
+        parameter at a time (so the same rounding), with the hyperparameters read once."""
+        alpha, eps, momentum, lr = group["alpha"], group["eps"], group["momentum"], group["lr"]
+        weight_decay, centered, maximize = group["weight_decay"], group["centered"], group["maximize"]
+        state_of = self.state
+        for param, grad, state in zip(params, grads, states, strict=True):
+            data = param.data
+            if maximize:
+                grad = -grad
+            if state is None:
+                state = state_of[param] = self._initial_state(param, group)
+            state["step"] += 1
+            if weight_decay != 0:
+                grad = grad + weight_decay * data
 
-        square_avg = state["square_avg"]
-        square_avg *= alpha
-        square_avg += (1 - alpha) * grad * grad
-        if group["centered"]:
-            grad_avg = state.setdefault("grad_avg", np.zeros_like(param.data))
-            grad_avg *= alpha
-            grad_avg += (1 - alpha) * grad
-            avg = np.sqrt(square_avg - grad_avg * grad_avg) + eps
-        else:
-            avg = np.sqrt(square_avg) + eps
+            square_avg = state["square_avg"]
+            square_avg *= alpha
+            square_avg += (1 - alpha) * grad * grad
+            if centered:
+                grad_avg = state.get("grad_avg")
+                if grad_avg is None:
+                    grad_avg = state["grad_avg"] = np.zeros_like(data)
+                grad_avg *= alpha
+                grad_avg += (1 - alpha) * grad
+                avg = np.sqrt(square_avg - grad_avg * grad_avg) + eps
+            else:
+                avg = np.sqrt(square_avg) + eps
 
-        if momentum > 0:
-            buffer = state.setdefault("momentum_buffer", np.zeros_like(param.data))
-            buffer *= momentum
-            buffer += grad / avg
-            param -= group["lr"] * buffer
-        else:
-            param -= group["lr"] * (grad / avg)
+            if momentum > 0:
+                buffer = state.get("momentum_buffer")
+                if buffer is None:
+                    buffer = state["momentum_buffer"] = np.zeros_like(data)
+                buffer *= momentum
+                buffer += grad / avg
+                np.subtract(data, lr * buffer, out=data)
+            else:
+                np.subtract(data, lr * (grad / avg), out=data)
+            bump_version(param)

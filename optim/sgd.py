@@ -10,7 +10,8 @@ import numpy as np
 from autograd_core import Tensor
 from autograd_core.errors import InvalidArgumentError
 
-from .optimizer import BUFFER, Optimizer, ParamGroup, check_non_negative
+from .optimizer import (BUFFER, FlatStates, Optimizer, ParamGroup, bump_version, check_non_negative,
+                        flat_states)
 
 
 class SGD(Optimizer):
@@ -56,23 +57,50 @@ class SGD(Optimizer):
     def _state_spec(self, group: ParamGroup) -> dict[str, tuple[str, bool]]:
         return {"momentum_buffer": (BUFFER, False)}
 
-    def _update_parameter(
-        self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: ParamGroup
-    ) -> None:
+    def _update_group(self, group: ParamGroup, params: list[Tensor], grads: list[np.ndarray],
+                      states: list[Any]) -> None:
+        """The update above for each param of the group: the same numpy expressions as one
+        parameter at a time (so the same rounding), with the hyperparameters read once."""
+        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+        weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+        if momentum != 0:
+            flat = flat_states(self, group, params, grads, states, ("momentum_buffer",))
+            if flat is not None:
+                self._update_flat(group, flat, params, grads)
+                return
+        state_of = self.state
+        for param, grad, state in zip(params, grads, states, strict=True):
+            data = param.data
+            if maximize:
+                grad = -grad
+            if weight_decay != 0:
+                grad = grad + weight_decay * data
+            if momentum != 0:
+                if state is None:
+                    state = state_of[param] = {}
+                buffer = state.get("momentum_buffer")
+                if buffer is None:
+                    buffer = state["momentum_buffer"] = grad.copy()
+                else:
+                    buffer *= momentum
+                    buffer += (1 - dampening) * grad
+                grad = grad + momentum * buffer if nesterov else buffer
+            np.subtract(data, lr * grad, out=data)
+            bump_version(param)
+
+    def _update_flat(self, group: ParamGroup, flat: FlatStates, params: list[Tensor],
+                     grads: list[np.ndarray]) -> None:
+        """Momentum SGD on all params at once: grads (and, for weight decay, params) gathered into one
+        1-D array, the momentum buffers updated in their flat buffer, each param written with one
+        subtract. Elementwise the same operations as param by param, so bit-identical."""
+        lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
+        grad = np.concatenate([g.reshape(-1) for g in grads])
         if group["maximize"]:
             grad = -grad
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param.data
-
-        momentum = group["momentum"]
-        if momentum != 0:
-            if "momentum_buffer" not in state:
-                state["momentum_buffer"] = grad.copy()
-            else:
-                buffer = state["momentum_buffer"]
-                buffer *= momentum
-                buffer += (1 - group["dampening"]) * grad
-            buffer = state["momentum_buffer"]
-            grad = grad + momentum * buffer if group["nesterov"] else buffer
-
-        param -= group["lr"] * grad
+        if weight_decay != 0:
+            grad = grad + weight_decay * np.concatenate([p.data.reshape(-1) for p in params])
+        buffer = flat.flats["momentum_buffer"]
+        buffer *= momentum
+        buffer += (1 - group["dampening"]) * grad
+        grad = grad + momentum * buffer if group["nesterov"] else buffer
+        flat.scatter_subtract(params, lr * grad)

@@ -32,7 +32,10 @@ def _parameter_list(parameters: Tensor | Iterable[Tensor], name: str) -> list[Te
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
                     error_if_nonfinite: bool = False, foreach: Any = None) -> Tensor:
     """Scales all gradients together by max_norm / (total_norm + 1e-6) when that is < 1; returns the
-    total norm (of all gradients as one vector) as a 0-d Tensor, before clipping."""
+    total norm (of all gradients as one vector) as a 0-d Tensor, before clipping.
+
+    The norm is taken in float64 over all gradients concatenated into one vector (a handful of numpy
+    calls however many parameters there are); clipping multiplies each grad array in place."""
     with_grads = [p for p in _parameter_list(parameters, "clip_grad_norm_") if p.grad is not None]
     grads = [p.grad.data for p in with_grads]
     norm_type = float(norm_type)
@@ -41,37 +44,46 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     if not grads:
         return Tensor._wrap(np.array(0.0))
     dtype = grads[0].dtype
+    flat = np.concatenate([g.reshape(-1) for g in grads], dtype=np.float64)
+    np.abs(flat, out=flat)
     if norm_type == float("inf"):
-        total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
+        total = float(np.max(flat)) if flat.size else 0.0
     else:
-        per_tensor = [np.sum(np.abs(g.astype(np.float64)) ** norm_type) for g in grads]
-        total = float(np.sum(per_tensor)) ** (1.0 / norm_type)
+        if norm_type == 2.0:
+            np.square(flat, out=flat)
+        elif norm_type != 1.0:
+            np.power(flat, norm_type, out=flat)
+        total = float(np.sum(flat)) ** (1.0 / norm_type)
     if error_if_nonfinite and not np.isfinite(total):
         raise InvalidArgumentError(f"clip_grad_norm_: the total norm of order {norm_type} for gradients is "
                                    f"non-finite ({total}), so it cannot be clipped; pass "
                                    "error_if_nonfinite=False to clip anyway")
     coefficient = float(max_norm) / (total + 1e-6)
     if coefficient < 1:
+        typed: dict[np.dtype, np.ndarray] = {}
         for p in with_grads:
-            _set_grad_in_place(p, p.grad.data * np.asarray(coefficient, dtype=p.grad.dtype))
+            grad = p.grad.data
+            factor = typed.get(grad.dtype)
+            if factor is None:
+                factor = typed[grad.dtype] = np.asarray(coefficient, dtype=grad.dtype)
+            if grad.flags.writeable:
+                np.multiply(grad, factor, out=grad)
+            else:
+                p.grad.data = grad * factor
     return Tensor._wrap(np.array(total, dtype=dtype))
-
-
-def _set_grad_in_place(parameter: Tensor, values: np.ndarray) -> None:
-    """Writes new gradient values into the existing grad array (a fresh array if it is read-only)."""
-    if parameter.grad.data.flags.writeable:
-        parameter.grad.data[...] = values
-    else:
-        parameter.grad.data = values
 
 
 @replayable
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: Any = None) -> None:
-    """Clamps every gradient element to [-clip_value, clip_value] in place."""
+    """Clamps every gradient element to [-clip_value, clip_value] in place (one np.clip per grad)."""
     clip_value = float(clip_value)
     for p in _parameter_list(parameters, "clip_grad_value_"):
         if p.grad is not None:
-            _set_grad_in_place(p, np.clip(p.grad.data, -clip_value, clip_value))
+            grad = p.grad.data
+            if grad.flags.writeable:
+                np.clip(grad, -clip_value, clip_value, out=grad)
+            else:
+                p.grad.data = np.clip(grad, -clip_value, clip_value)
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
