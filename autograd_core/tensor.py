@@ -9,7 +9,7 @@ import numpy as np
 
 from . import mode
 from .device import device
-from .errors import DTypeError, GraphError, InvalidArgumentError, UnsupportedError
+from .errors import DTypeError, GraphError, InvalidArgumentError, ShapeError, UnsupportedError
 
 _state = mode.state
 
@@ -393,8 +393,6 @@ class Tensor:
 
     def _check_inplace_operand(self, other: Any, op_name: str, fn: np.ufunc) -> None:
         """Shape and dtype checks done before an in-place update, so a failure changes nothing."""
-        from .errors import ShapeError
-
         data = self.data
         if type(other) is np.ndarray and other.shape == data.shape and other.dtype == data.dtype \
                 and (fn is not np.true_divide or data.dtype.kind in "fc"):
