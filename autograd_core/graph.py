@@ -731,6 +731,8 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
                 root, previous[1] + g, True)
             continue
         node = root.grad_fn
+        if create_graph and not isinstance(g, Tensor):
+            g = Tensor._wrap(np.asarray(g))  # the create_graph loop works on Tensors only
         if node in pending:
             pending[node] = pending[node] + g
             borrowed.discard(node)
@@ -815,8 +817,6 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
         inputs = node.inputs
         if inputs is None:
             raise _freed_error(node)
-        if create_graph and not isinstance(g, Tensor):
-            g = Tensor._wrap(np.asarray(g))
         if node.hooks is not None or node.retained is not None:
             g = _node_extras(node, g, create_graph, accumulate)
             if node.hooks:
@@ -862,9 +862,13 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
                 if not isinstance(gx, Tensor):
                     gx = Tensor._wrap(np.asarray(gx))
                 data = x.data
-            if gx.shape != data.shape or (gx.dtype is not data.dtype and gx.dtype != data.dtype):
-                gx = fit_gradient(gx, data.shape, data.dtype, xp)
-            gd = gx.data if create_graph else gx
+                if gx.shape != data.shape or gx.dtype != data.dtype:
+                    gx = fit_gradient(gx, data.shape, data.dtype, xp)
+                gd = gx.data
+            else:  # the hot path: a cheap guard, the fitting itself is fit_gradient's
+                if gx.shape != data.shape or (gx.dtype is not data.dtype and gx.dtype != data.dtype):
+                    gx = fit_gradient(gx, data.shape, data.dtype, xp)
+                gd = gx
             base = gd.base
             if base is None and gx is not g:
                 owned = True  # fresh memory: the common case
