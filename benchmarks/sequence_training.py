@@ -7,7 +7,7 @@
 
     PYTHONPATH=$PWD OPENBLAS_NUM_THREADS=1 python benchmarks/sequence_training.py [adding|addition]
 
-The tests (tests/test_seq12_training.py) run shorter versions of both.
+The tests (tests/nn/test_sequence_training.py) run shorter versions of both.
 """
 
 from __future__ import annotations

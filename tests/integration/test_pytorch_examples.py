@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 EXAMPLES = Path(__file__).parent / "pytorch_examples"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 #: dynamic_net trains for 30,000 steps; the suite runs it for 3,000 (the script is otherwise as is).
 SHORTER = {"dynamic_net.py": ("range(30000)", "range(3000)")}
 

@@ -103,7 +103,7 @@ def test_cli_train_export_onnx(tmp_path):
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-m", "autograd_cli", "train", "--epochs", "2",
                              "--samples", "80", "--export-onnx", "--out", "out"], cwd=tmp_path,
                             env=dict(os.environ, PYTHONPATH=str(root)), capture_output=True, text=True,

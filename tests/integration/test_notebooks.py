@@ -16,7 +16,7 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9]*.ipynb"))
 EXPECTED = ["01_expressions.ipynb", "02_mlp_from_primitives.ipynb", "03_visualizing_graphs.ipynb",
             "04_training_dynamics.ipynb", "05_sequences.ipynb", "06_numerical_stability.ipynb",

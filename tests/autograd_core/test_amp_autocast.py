@@ -185,7 +185,7 @@ def test_bfloat16_by_name_in_a_fresh_process_and_ml_dtypes_imported_lazily():
             "assert nn.Linear(2, 2, dtype='bfloat16').weight.dtype.name == 'bfloat16'\n"
             "assert ag.zeros(2, dtype='bfloat16').dtype == ag.bfloat16\n"
             "assert float(ag.finfo('bfloat16').eps) == 2 ** -7\n")
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
                           env={"PYTHONPATH": str(root), "PATH": ""}, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -62,7 +62,7 @@ def test_cli_train_amp_reports_scaling(tmp_path, dtype):
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-m", "autograd_cli", "train", "--epochs", "3", "--samples",
                              "200", "--amp", dtype, "--out", "out"], cwd=tmp_path, capture_output=True,
                             text=True, env=dict(os.environ, PYTHONPATH=str(root)), timeout=300)

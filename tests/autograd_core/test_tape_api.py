@@ -165,7 +165,7 @@ def test_the_readme_first_example_as_written_draws_the_whole_graph(capsys) -> No
     import re
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     block = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
     namespace: dict = {}
     exec(compile(block.replace("ag.viz.draw_graph(z)", "diagram = ag.viz.draw_graph(z)"), "README", "exec"),

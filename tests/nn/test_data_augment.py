@@ -68,7 +68,7 @@ def test_bad_transform_arguments_are_typed_errors():
 
 def _gap(*extra, tmp_path):
     pytest.importorskip("sklearn")
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, PYTHONPATH=str(root))
     out = subprocess.run([sys.executable, "-m", "autograd_cli", "train", "--dataset", "digits",
                           "--epochs", "30", "--out", str(tmp_path / ("aug" if extra else "plain")),

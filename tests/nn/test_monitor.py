@@ -16,7 +16,7 @@ import nn
 import nn.functional as F
 import optim
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def train(activation, widths, steps=40, batch_norm=False, lr=0.1, seed=0):

@@ -15,7 +15,7 @@ import pytest
 from autograd_cli import sweep
 from autograd_core.errors import InvalidArgumentError
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(*args, cwd, **kwargs):
