@@ -146,6 +146,6 @@ def test_an_in_place_write_of_a_frozen_numpy_array_warns_at_trace_time():
         nn.init.normal_(w, generator=np.random.default_rng(0))
         return v * 2
 
-    with pytest.warns(ag.TracerWarning, match=r"in-place update at .*test_ops9_trace.py:\d+ writes "
+    with pytest.warns(ag.TracerWarning, match=r"in-place update at .*test_replay_host_state.py:\d+ writes "
                                              r"a numpy array \(4,\)"):
         ag.trace(reinit, np.ones(2))
