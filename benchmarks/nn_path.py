@@ -20,54 +20,23 @@ import statistics  # noqa: E402
 import time  # noqa: E402
 
 
-import run  # noqa: E402
+from implementations.autograd_core_impl import autograd_core_nn_runner  # noqa: E402
+from implementations.numpy_impl import numpy_mlp_runner  # noqa: E402
+from workloads import WORKLOADS, make_problem  # noqa: E402
 
 SPECS = {
-    "small": run.WORKLOADS["mlp-small-step"],
-    "deep": run.WORKLOADS["deep-narrow"],
-    "micrograd": run.WORKLOADS["scalar-tiny"],
-    "mnist": run.WORKLOADS["mlp-mnist-step"],
-    "large": run.WORKLOADS["mlp-large-step"],
+    "small": WORKLOADS["mlp-small-step"],
+    "deep": WORKLOADS["deep-narrow"],
+    "micrograd": WORKLOADS["scalar-tiny"],
+    "mnist": WORKLOADS["mlp-mnist-step"],
+    "large": WORKLOADS["mlp-large-step"],
 }
 
 
-def nn_runner(spec: run.MLPSpec):
-    """One user-style training step on the problem's initial weights."""
-    import nn
-    import optim
-    from nn import functional as F
-
-    problem = run.make_problem(spec)
-    layers = []
-    pairs = run.weight_bias_pairs(problem.params)
-    for index, (weight, bias) in enumerate(pairs):
-        linear = nn.Linear(weight.shape[1], weight.shape[0])
-        linear.weight.data[...] = weight
-        linear.bias.data[...] = bias
-        layers.append(linear)
-        if index < len(pairs) - 1:
-            layers.append(nn.ReLU() if spec.activation == "relu" else nn.Tanh())
-    model = nn.Sequential(*layers)
-    optimizer = optim.SGD(model.parameters(), lr=spec.lr)
-    x, targets = run.autograd_core_batch(problem)
-    params = list(model.parameters())
-
-    def step():
-        optimizer.zero_grad()
-        out = model(x)
-        if spec.loss == "cross_entropy":
-            loss = F.cross_entropy(out, targets)
-        elif spec.loss == "mse":
-            loss = F.mse_loss(out, targets)
-        else:
-            loss = F.relu(1 - targets * out).mean()
-        if spec.l2:
-            loss = loss + spec.l2 * sum((p * p).sum() for p in params)
-        loss.backward()
-        optimizer.step()
-        return float(loss.data)
-
-    return step
+def nn_runner(spec):
+    """One user-style training step (run.py's "autograd_core nn": nn.Sequential, F loss,
+    optim.SGD with zero_grad/backward/step) on the problem's initial weights."""
+    return autograd_core_nn_runner(make_problem(spec))
 
 
 def median_step(step, seconds: float = 0.4, rounds: int = 5) -> float:
@@ -88,7 +57,7 @@ def main() -> None:
         names = sys.argv[2:] or list(SPECS)
         for name in names:
             spec = SPECS[name]
-            floor = run.numpy_mlp_runner(run.make_problem(spec))
+            floor = numpy_mlp_runner(make_problem(spec))
             step = nn_runner(spec)
             for _ in range(3):
                 step(), floor()
@@ -100,7 +69,7 @@ def main() -> None:
         return
     spec = SPECS[sys.argv[1]]
     floor = len(sys.argv) > 3 and sys.argv[3] == "numpy"
-    step = run.numpy_mlp_runner(run.make_problem(spec)) if floor else nn_runner(spec)
+    step = numpy_mlp_runner(make_problem(spec)) if floor else nn_runner(spec)
     for _ in range(int(sys.argv[2]) if len(sys.argv) > 2 else 3):
         step()
 

@@ -81,6 +81,10 @@ class TrainingStep:
     x: Any
     targets: Any
 
+    def __post_init__(self) -> None:
+        # listed once: the grads a step returns for checking are not a walk over the modules
+        self.parameters = list(self.model.parameters())
+
     def loss_tensor(self, x, targets):
         """zero_grad, forward, loss, backward, step; the loss tensor (what a trace records)."""
         self.optimizer.zero_grad()
@@ -93,7 +97,7 @@ class TrainingStep:
         self.optimizer.zero_grad()
         loss = self.loss(self.model(self.x), self.targets)
         loss.backward()
-        grads = [p.grad for p in self.model.parameters()]
+        grads = [p.grad for p in self.parameters]
         self.optimizer.step()
         return loss.item(), grads
 
