@@ -134,17 +134,16 @@ class Node:
     `versions` holds the inputs' version counters at record time so backward can detect in-place
     changes; when all were 0 it holds the process-wide count of in-place updates instead, so
     backward need not look at the inputs unless some tensor was updated in place since. Rarely
-    used fields (hooks, retained, created_at) live in the instance dict only when set. Nodes are
-    made only by `apply`."""
+    used fields (out_version, created_at, under_autocast) live in the instance dict only when
+    set; the fields backward reads at every node are slots (`apply` sets all of them: attrs and
+    out may be None, hooks is None or a list, retained None or a weak reference). Nodes are made
+    only by `apply`."""
 
-    __slots__ = ("op", "inputs", "needs", "versions", "seq", "__dict__", "__weakref__")
-    attrs: dict | None = None
-    out: Any = None
+    __slots__ = ("op", "inputs", "needs", "versions", "seq", "attrs", "out", "hooks", "retained",
+                 "__dict__", "__weakref__")
     #: (VersionCounter, value when recorded) of the saved output's memory, once some tensor on
     #: that memory has a counter (see tensor.version_counter); None while nobody can write it.
     out_version: tuple | None = None
-    hooks: list | None = None
-    retained: weakref.ref | None = None
     created_at: str | None = None
     #: Set (under detect_anomaly only) on nodes recorded inside autocast, whose gradients may
     #: overflow on purpose: a GradScaler skips those steps.
@@ -302,12 +301,14 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
             node.inputs = _without_unsaved(inputs, op.saved_inputs)
         else:
             node.inputs = inputs
-        if attrs:
-            node.attrs = attrs
+        node.attrs = attrs or None
         if op.save_output:
             node.out = out
             if vc is not None:
                 node.out_version = (vc, vc.value)
+        else:
+            node.out = None
+        node.hooks = node.retained = None
         node.needs = needs
         node.seq = next_sequence_number()
         node.versions = tuple([x._version if isinstance(x, Tensor) else 0 for x in inputs]) \
@@ -805,9 +806,20 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
     heap = [(-node.seq, node) for node in dict.fromkeys(root_nodes)]
     heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
-    while heap:
-        seq, node = pop(heap)
-        seq = -seq
+    # The newest waiting node runs next. While it is the only one waiting (a chain) it is held in
+    # `following` instead of the heap: `following` is set only while the heap is empty, and is
+    # moved into the heap as soon as a second node starts waiting, so the order is the heap's.
+    following = None
+    while True:
+        if following is not None:
+            node = following
+            following = None
+            seq = node.seq
+        elif heap:
+            seq, node = pop(heap)
+            seq = -seq
+        else:
+            break
         g = pending.pop(node)
         if borrowed and node in borrowed:
             borrowed.discard(node)
@@ -904,7 +916,13 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
                     pending[parent] = gx
                     if not owned:
                         borrowed.add(parent)
-                    push(heap, (-parent_seq, parent))
+                    if following is None and not heap:
+                        following = parent
+                    else:
+                        if following is not None:
+                            push(heap, (-following.seq, following))
+                            following = None
+                        push(heap, (-parent_seq, parent))
                 else:
                     pending[parent] = existing + gx
                     if borrowed:
@@ -917,9 +935,7 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
                 leaf_grads[key] = (x, gx, owned) if previous is None else (
                     x, previous[1] + gx, True)
         if not retain_graph:
-            node.inputs = None
-            if node.out is not None:
-                node.out = None
+            node.inputs = node.out = None
     if create_graph and not retain_graph:
         # nodes that received no gradient (a vjp returned None) are released too
         for node in order:
