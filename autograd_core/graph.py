@@ -591,8 +591,10 @@ def owned_gradient(gx: np.ndarray) -> np.ndarray:
 def _storable(g: Any, owned: bool) -> Any:
     """A leaf gradient ready to become `.grad`: a row-major writeable array nobody else holds
     (copied unless the engine made it and handed it to no one else)."""
-    if owned and type(g) is np.ndarray and g.flags.writeable and g.flags.c_contiguous:
-        return g
+    if owned and type(g) is np.ndarray:
+        flags = g.flags  # a new object at each access
+        if flags.writeable and flags.c_contiguous:
+            return g
     return np.array(g, order="C")
 
 
@@ -857,17 +859,22 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
                           b.data if isinstance(b, Tensor) else b)
             else:
                 arrays = [x.data if isinstance(x, (Tensor, Unsaved)) else x for x in inputs]
+        needs = node.needs
         if attrs:
-            input_grads = op.vjp(xp, node.needs, g, out, *arrays, **attrs)
+            input_grads = op.vjp(xp, needs, g, out, *arrays, **attrs)
+        elif len(arrays) == 1:  # positional calls: CPython makes no argument tuple for them
+            input_grads = op.vjp(xp, needs, g, out, arrays[0])
+        elif len(arrays) == 2:
+            input_grads = op.vjp(xp, needs, g, out, arrays[0], arrays[1])
         else:
-            input_grads = op.vjp(xp, node.needs, g, out, *arrays)
+            input_grads = op.vjp(xp, needs, g, out, *arrays)
         if anomaly:
             for gx in input_grads:
                 if gx is not None:
                     _check_finite(gx, op, "backward", node)
         g_root = None  # computed on first need
         shared = 0
-        for x, data, need, gx in zip(inputs, arrays, node.needs, input_grads):
+        for x, data, need, gx in zip(inputs, arrays, needs, input_grads):
             if not need or gx is None:
                 continue
             if create_graph:
@@ -971,10 +978,8 @@ def _store_grad(tensor: Tensor, g: Any, create_graph: bool, owned: bool = False)
         new = g if isinstance(g, Tensor) else Tensor._wrap(g)
         tensor.grad = _storable_tensor(new, owned) if tensor.grad is None else tensor.grad + new
         return
-    if tensor.grad is None:
-        tensor.grad = Tensor._wrap(_storable(g, owned))
-    else:
-        tensor.grad = Tensor._wrap(tensor.grad.data + g)
+    grad = tensor.grad
+    tensor.grad = Tensor._wrap(_storable(g, owned) if grad is None else grad.data + g)
 
 
 # ---- in-place writes recorded on tensors that require grad (core9) ---------------------------
