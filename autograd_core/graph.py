@@ -874,9 +874,12 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
                     _check_finite(gx, op, "backward", node)
         g_root = None  # computed on first need
         shared = 0
-        for x, data, need, gx in zip(inputs, arrays, needs, input_grads):
-            if not need or gx is None:
+        for i in range(len(input_grads)):  # indexing: cheaper than zip for one or two inputs
+            gx = input_grads[i]
+            if gx is None or not needs[i]:
                 continue
+            x = inputs[i]
+            data = arrays[i]
             if create_graph:
                 if not isinstance(gx, Tensor):
                     gx = Tensor._wrap(np.asarray(gx))
