@@ -872,8 +872,7 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
             for gx in input_grads:
                 if gx is not None:
                     _check_finite(gx, op, "backward", node)
-        g_root = None  # computed on first need
-        shared = 0
+        g_root = None  # with `shared`, computed on first need
         for i in range(len(input_grads)):  # indexing: cheaper than zip for one or two inputs
             gx = input_grads[i]
             if gx is None or not needs[i]:
