@@ -805,13 +805,17 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
         xp = array_namespace
         epoch = INPLACE_UPDATES[0]
     anomaly = _state.anomaly
-    heap = [(-node.seq, node) for node in dict.fromkeys(root_nodes)]
-    heapq.heapify(heap)
+    # The newest waiting node runs next. While it is the only one waiting (one root, a chain) it
+    # is held in `following` instead of the heap: `following` is set only while the heap is
+    # empty, and is moved into the heap as soon as a second node starts waiting, so the order is
+    # the heap's.
+    if len(root_nodes) == 1:
+        heap, following = [], root_nodes[0]
+    else:
+        heap = [(-node.seq, node) for node in dict.fromkeys(root_nodes)]
+        heapq.heapify(heap)
+        following = None
     pop, push = heapq.heappop, heapq.heappush
-    # The newest waiting node runs next. While it is the only one waiting (a chain) it is held in
-    # `following` instead of the heap: `following` is set only while the heap is empty, and is
-    # moved into the heap as soon as a second node starts waiting, so the order is the heap's.
-    following = None
     while True:
         if following is not None:
             node = following
