@@ -134,17 +134,16 @@ class Node:
     `versions` holds the inputs' version counters at record time so backward can detect in-place
     changes; when all were 0 it holds the process-wide count of in-place updates instead, so
     backward need not look at the inputs unless some tensor was updated in place since. Rarely
-    used fields (hooks, retained, created_at) live in the instance dict only when set. Nodes are
-    made only by `apply`."""
+    used fields (out_version, created_at, under_autocast) live in the instance dict only when
+    set; the fields backward reads at every node are slots (`apply` sets all of them: attrs and
+    out may be None, hooks is None or a list, retained None or a weak reference). Nodes are made
+    only by `apply`."""
 
-    __slots__ = ("op", "inputs", "needs", "versions", "seq", "__dict__", "__weakref__")
-    attrs: dict | None = None
-    out: Any = None
+    __slots__ = ("op", "inputs", "needs", "versions", "seq", "attrs", "out", "hooks", "retained",
+                 "__dict__", "__weakref__")
     #: (VersionCounter, value when recorded) of the saved output's memory, once some tensor on
     #: that memory has a counter (see tensor.version_counter); None while nobody can write it.
     out_version: tuple | None = None
-    hooks: list | None = None
-    retained: weakref.ref | None = None
     created_at: str | None = None
     #: Set (under detect_anomaly only) on nodes recorded inside autocast, whose gradients may
     #: overflow on purpose: a GradScaler skips those steps.
@@ -302,12 +301,14 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
             node.inputs = _without_unsaved(inputs, op.saved_inputs)
         else:
             node.inputs = inputs
-        if attrs:
-            node.attrs = attrs
+        node.attrs = attrs or None
         if op.save_output:
             node.out = out
             if vc is not None:
                 node.out_version = (vc, vc.value)
+        else:
+            node.out = None
+        node.hooks = node.retained = None
         node.needs = needs
         node.seq = next_sequence_number()
         node.versions = tuple([x._version if isinstance(x, Tensor) else 0 for x in inputs]) \
@@ -590,8 +591,10 @@ def owned_gradient(gx: np.ndarray) -> np.ndarray:
 def _storable(g: Any, owned: bool) -> Any:
     """A leaf gradient ready to become `.grad`: a row-major writeable array nobody else holds
     (copied unless the engine made it and handed it to no one else)."""
-    if owned and type(g) is np.ndarray and g.flags.writeable and g.flags.c_contiguous:
-        return g
+    if owned and type(g) is np.ndarray:
+        flags = g.flags  # a new object at each access
+        if flags.writeable and flags.c_contiguous:
+            return g
     return np.array(g, order="C")
 
 
@@ -802,12 +805,27 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
         xp = array_namespace
         epoch = INPLACE_UPDATES[0]
     anomaly = _state.anomaly
-    heap = [(-node.seq, node) for node in dict.fromkeys(root_nodes)]
-    heapq.heapify(heap)
+    # The newest waiting node runs next. While it is the only one waiting (one root, a chain) it
+    # is held in `following` instead of the heap: `following` is set only while the heap is
+    # empty, and is moved into the heap as soon as a second node starts waiting, so the order is
+    # the heap's.
+    if len(root_nodes) == 1:
+        heap, following = [], root_nodes[0]
+    else:
+        heap = [(-node.seq, node) for node in dict.fromkeys(root_nodes)]
+        heapq.heapify(heap)
+        following = None
     pop, push = heapq.heappop, heapq.heappush
-    while heap:
-        seq, node = pop(heap)
-        seq = -seq
+    while True:
+        if following is not None:
+            node = following
+            following = None
+            seq = node.seq
+        elif heap:
+            seq, node = pop(heap)
+            seq = -seq
+        else:
+            break
         g = pending.pop(node)
         if borrowed and node in borrowed:
             borrowed.discard(node)
@@ -845,19 +863,26 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
                           b.data if isinstance(b, Tensor) else b)
             else:
                 arrays = [x.data if isinstance(x, (Tensor, Unsaved)) else x for x in inputs]
+        needs = node.needs
         if attrs:
-            input_grads = op.vjp(xp, node.needs, g, out, *arrays, **attrs)
+            input_grads = op.vjp(xp, needs, g, out, *arrays, **attrs)
+        elif len(arrays) == 1:  # positional calls: CPython makes no argument tuple for them
+            input_grads = op.vjp(xp, needs, g, out, arrays[0])
+        elif len(arrays) == 2:
+            input_grads = op.vjp(xp, needs, g, out, arrays[0], arrays[1])
         else:
-            input_grads = op.vjp(xp, node.needs, g, out, *arrays)
+            input_grads = op.vjp(xp, needs, g, out, *arrays)
         if anomaly:
             for gx in input_grads:
                 if gx is not None:
                     _check_finite(gx, op, "backward", node)
-        g_root = None  # computed on first need
-        shared = 0
-        for x, data, need, gx in zip(inputs, arrays, node.needs, input_grads):
-            if not need or gx is None:
+        g_root = None  # with `shared`, computed on first need
+        for i in range(len(input_grads)):  # indexing: cheaper than zip for one or two inputs
+            gx = input_grads[i]
+            if gx is None or not needs[i]:
                 continue
+            x = inputs[i]
+            data = arrays[i]
             if create_graph:
                 if not isinstance(gx, Tensor):
                     gx = Tensor._wrap(np.asarray(gx))
@@ -904,7 +929,13 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
                     pending[parent] = gx
                     if not owned:
                         borrowed.add(parent)
-                    push(heap, (-parent_seq, parent))
+                    if following is None and not heap:
+                        following = parent
+                    else:
+                        if following is not None:
+                            push(heap, (-following.seq, following))
+                            following = None
+                        push(heap, (-parent_seq, parent))
                 else:
                     pending[parent] = existing + gx
                     if borrowed:
@@ -917,9 +948,7 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
                 leaf_grads[key] = (x, gx, owned) if previous is None else (
                     x, previous[1] + gx, True)
         if not retain_graph:
-            node.inputs = None
-            if node.out is not None:
-                node.out = None
+            node.inputs = node.out = None
     if create_graph and not retain_graph:
         # nodes that received no gradient (a vjp returned None) are released too
         for node in order:
@@ -955,10 +984,8 @@ def _store_grad(tensor: Tensor, g: Any, create_graph: bool, owned: bool = False)
         new = g if isinstance(g, Tensor) else Tensor._wrap(g)
         tensor.grad = _storable_tensor(new, owned) if tensor.grad is None else tensor.grad + new
         return
-    if tensor.grad is None:
-        tensor.grad = Tensor._wrap(_storable(g, owned))
-    else:
-        tensor.grad = Tensor._wrap(tensor.grad.data + g)
+    grad = tensor.grad
+    tensor.grad = Tensor._wrap(_storable(g, owned) if grad is None else grad.data + g)
 
 
 # ---- in-place writes recorded on tensors that require grad (core9) ---------------------------

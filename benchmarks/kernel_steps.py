@@ -40,8 +40,43 @@ def mlp_step(params: list, xb: ag.Tensor, yb: np.ndarray) -> None:
         p.grad = None
 
 
-def main(steps: int) -> None:
+def nn_runner(widths: list, activation: str, batch: int, rng: np.random.Generator):
+    """One user-style training step: nn.Sequential, a loss from nn.functional, optim.SGD."""
+    import nn
+    import optim
+    from nn import functional as F
+
+    layers: list = []
+    for a, b in zip(widths[:-1], widths[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU() if activation == "relu" else nn.Tanh()]
+    model = nn.Sequential(*layers[:-1])
+    optimizer = optim.SGD(model.parameters(), lr=0.01)
+    x = ag.Tensor(rng.standard_normal((batch, widths[0])).astype(np.float32))
+    if activation == "relu":
+        target = ag.Tensor(rng.integers(0, widths[-1], batch))
+        loss_fn = F.cross_entropy
+    else:
+        target = ag.Tensor(rng.standard_normal((batch, widths[-1])).astype(np.float32))
+        loss_fn = F.mse_loss
+
+    def step() -> None:
+        optimizer.zero_grad()
+        loss_fn(model(x), target).backward()
+        optimizer.step()
+
+    return step
+
+
+def main(steps: int, workload: str = "both") -> None:
     gc.disable()
+    if workload in ("nn", "deep"):
+        ag.manual_seed(0)
+        rng = np.random.default_rng(0)
+        step = (nn_runner([64, 128, 128, 10], "relu", 32, rng) if workload == "nn"
+                else nn_runner([32] * 51, "tanh", 16, rng))
+        for _ in range(steps):
+            step()
+        return
     rng = np.random.default_rng(0)
     x = ag.Tensor(rng.standard_normal((8, 8)).astype(np.float32), requires_grad=True)
     w = ag.Tensor(rng.standard_normal((8, 8)).astype(np.float32), requires_grad=True)
@@ -54,9 +89,11 @@ def main(steps: int) -> None:
     xb = ag.Tensor(rng.standard_normal((32, 64)).astype(np.float32))
     yb = rng.standard_normal((32, 10)).astype(np.float32)
     for _ in range(steps):
-        chain_step(x, w)
-        mlp_step(params, xb, yb)
+        if workload != "mlp":
+            chain_step(x, w)
+        if workload != "chain":
+            mlp_step(params, xb, yb)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), *sys.argv[2:3])
