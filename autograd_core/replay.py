@@ -486,8 +486,6 @@ def _has_mask(key: Any) -> bool:
 
 
 def _store_leaf_grad(tensor: Tensor, g: np.ndarray) -> None:
-    """What eager backward does with a leaf's total gradient: set .grad, or accumulate into it."""
-    if tensor.grad is None:
-        tensor.grad = Tensor._wrap(g)
-    else:
-        tensor.grad = Tensor._wrap(tensor.grad.data + g)
+    """What eager backward does with a leaf's total gradient (the replay made `g`, so it is owned):
+    set .grad, or accumulate into it. The same function as eager backward's."""
+    graph._store_grad(tensor, g, False, True)
