@@ -8,12 +8,12 @@ import importlib.util
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from cli_helpers import run, run_in_process
+
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 HAS_SKLEARN = importlib.util.find_spec("sklearn") is not None
 HAS_DOT = shutil.which("dot") is not None
@@ -31,28 +31,6 @@ def nn_is_ready() -> bool:
 
 needs_nn = pytest.mark.skipif(not nn_is_ready(),
                               reason="nn (Sequential, Linear, save, ...) is not complete yet")
-
-
-def run(*args: str, cwd: Path, path: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.pop("AUTOGRAD_CORE_DEBUG", None)
-    if path is not None:
-        env["PATH"] = path
-    return subprocess.run([sys.executable, "-m", "autograd_cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def run_in_process(*args: str, capsys: pytest.CaptureFixture) -> subprocess.CompletedProcess:
-    """cli.main(args) in this process (same code path as the console script, without interpreter start-up)."""
-    from autograd_cli import cli
-
-    try:
-        status = cli.main(list(args))
-    except SystemExit as exc:
-        status = exc.code
-    captured = capsys.readouterr()
-    return subprocess.CompletedProcess(args, status, captured.out, captured.err)
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, status: int, *fragments: str) -> None:

@@ -5,33 +5,12 @@ a 990-factor product now gives its value, gradient and Hessian."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from autograd_cli import cli, expr
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.pop("AUTOGRAD_CORE_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "autograd_cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
-
-
-def run_in_process(*args: str, capsys) -> subprocess.CompletedProcess:
-    try:
-        status = cli.main(list(args))
-    except SystemExit as exc:
-        status = exc.code
-    captured = capsys.readouterr()
-    return subprocess.CompletedProcess(args, status, captured.out, captured.err)
+from cli_helpers import run, run_in_process
 
 
 def assert_usage_error(result: subprocess.CompletedProcess, *fragments: str) -> None:

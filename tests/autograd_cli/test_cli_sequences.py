@@ -6,24 +6,21 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from cli_helpers import run as _run
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, cwd: Path, timeout: float = 300):
+    """The app as a subprocess, with a training run's longer time limit."""
+    return _run(*args, cwd=cwd, timeout=timeout)
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
-
-
-def run(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.pop("AUTOGRAD_CORE_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "autograd_cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.mark.parametrize("model,dataset", [("lstm", "adding"), ("gru", "sine"), ("rnn", "addition"),

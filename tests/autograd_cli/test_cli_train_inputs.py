@@ -5,9 +5,7 @@ model on another dataset; bad --init-from / --freeze values are one-line usage e
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,25 +13,13 @@ import pytest
 
 import nn
 from autograd_cli import cli
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.pop("AUTOGRAD_CORE_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "autograd_cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+from cli_helpers import run as _run
+from cli_helpers import run_in_process
 
 
-def run_in_process(*args: str, capsys) -> subprocess.CompletedProcess:
-    try:
-        status = cli.main(list(args))
-    except SystemExit as exc:
-        status = exc.code
-    captured = capsys.readouterr()
-    return subprocess.CompletedProcess(args, status, captured.out, captured.err)
+def run(*args: str, cwd: Path, timeout: float = 300):
+    """The app as a subprocess, with a training run's longer time limit."""
+    return _run(*args, cwd=cwd, timeout=timeout)
 
 
 def assert_usage_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
