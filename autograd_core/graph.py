@@ -443,11 +443,11 @@ def sum_to_array(g: np.ndarray, shape: tuple) -> np.ndarray:
 def fit_gradient(gx: Any, shape: tuple, dtype: Any, xp: Any = None,
                  steps: list | None = None) -> Any:
     """A vjp's result `gx` fitted to its input's `shape` and `dtype`: reshaped when only the layout
-    differs (same size), summed back over broadcast axes otherwise (`sum_to_array`; `ops.sum_to`
-    on Tensors), then cast. The one place this is decided. Works on arrays (xp = array_namespace,
-    the default) and on Tensors (xp = autograd_core.ops, recorded under create_graph). When
-    `steps` is a list, the fixes made are appended to it as ("reshape", shape) /
-    ("sum_to", from_shape, shape) / ("astype", dtype) (the axes summed are
+    differs (same size), summed back over broadcast axes otherwise (`xp.sum_to`: `sum_to_array`
+    on arrays, `ops.sum_to` on Tensors), then cast. The one place this is decided. Works on arrays
+    (xp = array_namespace, the default) and on Tensors (xp = autograd_core.ops, recorded under
+    create_graph). When `steps` is a list, the fixes made are appended to it as
+    ("reshape", shape) / ("sum_to", from_shape, shape) / ("astype", dtype) (the axes summed are
     `broadcast_axes(from_shape, shape)`): that is how trace's code generator learns, at trace
     time, which code to emit."""
     if gx.shape != shape:
@@ -456,7 +456,9 @@ def fit_gradient(gx: Any, shape: tuple, dtype: Any, xp: Any = None,
             step = ("reshape", shape)
         else:
             step = ("sum_to", gx.shape, shape)
-            gx = sum_to_array(gx, shape) if xp is None or xp is array_namespace else xp.sum_to(gx, shape)
+            if xp is None:
+                xp = array_namespace
+            gx = xp.sum_to(gx, shape)
         if steps is not None:
             steps.append(step)
     if gx.dtype != dtype:
@@ -493,9 +495,6 @@ def accumulate(existing: Any, g: Any) -> Any:
     """The sum of the gradients a value received so far and a new one (`existing` None: the first):
     how every consumer adds up gradients that reach one value along several paths."""
     return g if existing is None else existing + g
-
-
-_accumulate = accumulate  # the old private name
 
 
 def _freed_error(node: Node) -> GraphError:
