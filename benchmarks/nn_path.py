@@ -17,11 +17,11 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import statistics  # noqa: E402
-import time  # noqa: E402
 
 
 from implementations.autograd_core_impl import autograd_core_nn_runner  # noqa: E402
 from implementations.numpy_impl import numpy_mlp_runner  # noqa: E402
+from timing import time_steps  # noqa: E402
 from workloads import WORKLOADS, make_problem  # noqa: E402
 
 SPECS = {
@@ -39,19 +39,6 @@ def nn_runner(spec):
     return autograd_core_nn_runner(make_problem(spec))
 
 
-def median_step(step, seconds: float = 0.4, rounds: int = 5) -> float:
-    medians = []
-    for _ in range(rounds):
-        times = []
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end or len(times) < 5:
-            start = time.perf_counter()
-            step()
-            times.append(time.perf_counter() - start)
-        medians.append(statistics.median(times))
-    return statistics.median(medians)
-
-
 def main() -> None:
     if sys.argv[1] == "--time":
         names = sys.argv[2:] or list(SPECS)
@@ -61,7 +48,7 @@ def main() -> None:
             step = nn_runner(spec)
             for _ in range(3):
                 step(), floor()
-            pairs = [(median_step(step, rounds=1), median_step(floor, rounds=1)) for _ in range(5)]
+            pairs = [(time_steps(step, 1, 0.4).median, time_steps(floor, 1, 0.4).median) for _ in range(5)]
             t_nn = statistics.median(p[0] for p in pairs)  # rounds interleaved: both see the same load
             t_np = statistics.median(p[1] for p in pairs)
             print(f"{name:10s} nn {t_nn * 1e6:10.1f} us  numpy {t_np * 1e6:10.1f} us  "
