@@ -59,19 +59,17 @@ def checkpoint(fn: Callable[..., Tensor], *args: Any) -> Tensor:
 
 
 def _parameters_reached(output: Tensor, args: tuple) -> list:
-    """The leaves requiring grad that `output` depends on inside fn: a walk of the segment's graph
-    that stops at the arguments (what came before them belongs to other nodes)."""
+    """The leaves requiring grad that `output` depends on inside fn: the engine's walk
+    (`graph.backward_order`) of the segment's graph, stopping at the arguments (what came before
+    them belongs to other nodes)."""
     arg_ids = {id(a) for a in args}
+
+    def inside(node: graph.Node) -> list:
+        return [x for x, need in zip(node.inputs, node.needs) if need and id(x) not in arg_ids]
+
     found: dict = {}
-    stack, seen = [output.grad_fn], {output.grad_fn}
-    while stack:
-        node = stack.pop()
-        for x, need in zip(node.inputs, node.needs):
-            if not need or id(x) in arg_ids:
-                continue
+    for node in graph.backward_order([output.grad_fn], lambda node: [x.grad_fn for x in inside(node)]):
+        for x in inside(node):
             if x.grad_fn is None:
                 found.setdefault(id(x), x)
-            elif x.grad_fn not in seen:
-                seen.add(x.grad_fn)
-                stack.append(x.grad_fn)
     return list(found.values())
