@@ -34,8 +34,11 @@ _NUMPY_NAMES = (
 # The array methods are called directly: numpy's module-level wrappers (np.sum, np.swapaxes...)
 # add a dispatch layer that costs more than the op itself on small arrays.
 
+_add_reduce = np.add.reduce
+
+
 def _array_sum(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    return np.asarray(a).sum(axis=axis, keepdims=keepdims)
+    return _add_reduce(np.asarray(a), axis, None, None, keepdims)  # what ndarray.sum calls
 
 
 def _array_mean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:

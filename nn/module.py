@@ -350,10 +350,35 @@ class Module:
         """(dotted name, parameter) pairs, e.g. ('0.weight', ...), each shared parameter once."""
         yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
+    def _member_values(self, registry: str, recurse: bool) -> Iterator[Any]:
+        """The values `_named_members(registry, "", recurse)` yields, in the same order (modules
+        depth first, each once; each value once), without building the dotted names or
+        stacking a generator per module level: `parameters()` runs every training step."""
+        seen: set = set()
+        visited: set = set()
+        pending = [self]
+        while pending:
+            module = pending.pop()
+            if module in visited:
+                continue
+            visited.add(module)
+            for value in getattr(module, registry).values():
+                if value is not None and id(value) not in seen:
+                    seen.add(id(value))
+                    yield value
+            if not recurse:
+                return
+            children = [child for child in module._modules.values() if child is not None]
+            children.reverse()  # popped from the end: the first child is visited next
+            pending += children
+
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every parameter (of the descendants too unless recurse=False), each shared one once."""
-        for _, parameter in self.named_parameters(recurse=recurse):
-            yield parameter
+        if type(self).named_parameters is not Module.named_parameters:  # a subclass's own names
+            for _, parameter in self.named_parameters(recurse=recurse):
+                yield parameter
+            return
+        yield from self._member_values("_parameters", recurse)
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:

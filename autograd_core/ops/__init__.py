@@ -341,6 +341,8 @@ def _reduce(op, x, axis, keepdims, dim=None, keepdim=None, **attrs):
 def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,  # noqa: A001
         keepdim: bool | None = None) -> Tensor:
     """Sum over `axis` (all when None)."""
+    if axis is None and dim is None and not keepdims and not keepdim and isinstance(x, Tensor):
+        return apply(R.Sum, (x,), {"axis": None, "keepdims": False})  # x.sum(): what _reduce makes
     return _reduce(R.Sum, x, axis, keepdims, dim, keepdim)
 
 
@@ -348,8 +350,10 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
          keepdim: bool | None = None) -> Tensor:
     """Mean over `axis` (all when None)."""
     x = _tensor(x)
-    if not is_differentiable_dtype(x.dtype):
+    if x.data.dtype.kind != "f" and not is_differentiable_dtype(x.dtype):
         raise DTypeError(f"mean: expected a floating tensor, got {x.dtype}")
+    if axis is None and dim is None and not keepdims and not keepdim:
+        return apply(R.Mean, (x,), {"axis": None, "keepdims": False})  # x.mean(), as _reduce makes it
     return _reduce(R.Mean, x, axis, keepdims, dim, keepdim)
 
 
@@ -1249,15 +1253,18 @@ Tensor.where = _where_method
 
 
 # The operators. `E.promote` holds the promotion rules; these only skip calling it in the two
-# cases where it has nothing to do (another tensor of the same dtype, or a Python float or int
-# with a floating tensor), which keeps the per-op cost of the hot path what it was before promotion.
+# cases where it has nothing to do (another tensor of the same dtype, Parameters included, or a
+# Python float or int with a floating tensor), which keeps the per-op cost of the hot path what
+# it was before promotion.
 def _binary_operator(op: type[Op], name: str) -> tuple:
     promote, tensor, fp, integer = E.promote, Tensor, float, int
 
     def forward(a: Any, b: Any) -> Tensor:
         cls = b.__class__
-        if (cls is tensor and a.data.dtype is b.data.dtype) or (
-                (cls is fp or cls is integer) and a.data.dtype.kind == "f"):  # bfloat16: promote
+        if cls is fp or cls is integer:
+            if a.data.dtype.kind == "f":  # bfloat16 (kind "V"): promote
+                return apply(op, (a, b))
+        elif (cls is tensor or isinstance(b, tensor)) and a.data.dtype is b.data.dtype:
             return apply(op, (a, b))
         return apply(op, promote(a, b))
 

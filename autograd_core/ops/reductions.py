@@ -6,6 +6,7 @@ first put the reduced axes back (`restore_reduced`), then broadcast against the 
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -45,8 +46,26 @@ def restore_reduced(xp, g, shape: tuple, axis: tuple | None, keepdims: bool):
 
 def reduced_count(shape: tuple, axis: tuple | None) -> int:
     if axis is None:
-        return int(np.prod(shape, dtype=np.int64))
-    return int(np.prod([shape[i] for i in axis], dtype=np.int64))
+        return math.prod(shape)
+    return math.prod([shape[i] for i in axis])
+
+
+_add_reduce = np.add.reduce
+
+
+def mean_array(x: np.ndarray, axis: tuple | None, keepdims: bool) -> np.ndarray:
+    """x.mean(axis=axis, keepdims=keepdims) without numpy's Python-level `_mean` for float32 and
+    float64: the same reduction and the same division (by an np.intp count, in float64 for a
+    float32 scalar, then rounded), so the bits are numpy's. Other dtypes and empty arrays (the
+    warning, float16's float32 accumulation) are left to numpy."""
+    dtype = x.dtype
+    if dtype.kind != "f" or dtype.itemsize < 4 or not x.size:
+        return x.mean(axis=axis, keepdims=keepdims)
+    count = np.intp(reduced_count(x.shape, axis))
+    total = _add_reduce(x, axis, None, None, keepdims)
+    if type(total) is np.ndarray:
+        return np.true_divide(total, count, out=total, casting="unsafe", subok=False)
+    return total.dtype.type(total / count)
 
 
 class Sum(Op):
@@ -55,9 +74,11 @@ class Sum(Op):
     saved_inputs = ()
 
     def forward(x, axis, keepdims):
-        return x.sum(axis=axis, keepdims=keepdims)
+        return _add_reduce(x, axis, None, None, keepdims)  # x.sum(), minus numpy's Python wrapper
 
     def vjp(xp, needs, g, out, x, axis, keepdims):
+        if axis is None and not keepdims and x.ndim:  # a 0-d g broadcasts as it is
+            return (xp.broadcast_to(g, x.shape),)
         return (xp.broadcast_to(restore_reduced(xp, g, x.shape, axis, keepdims), x.shape),)
 
 
@@ -78,11 +99,12 @@ class Mean(Op):
     name = "mean"
     saved_inputs = ()
 
-    def forward(x, axis, keepdims):
-        return x.mean(axis=axis, keepdims=keepdims)
+    forward = staticmethod(mean_array)
 
     def vjp(xp, needs, g, out, x, axis, keepdims):
         count = reduced_count(x.shape, axis)
+        if axis is None and not keepdims and x.ndim:  # a 0-d g broadcasts as it is
+            return (xp.broadcast_to(g / count, x.shape),)
         return (xp.broadcast_to(restore_reduced(xp, g, x.shape, axis, keepdims) / count, x.shape),)
 
 
