@@ -11,7 +11,7 @@ from autograd_core import Tensor
 from autograd_core.errors import InvalidArgumentError
 
 from .optimizer import (BUFFER, STEP, FlatStates, Optimizer, ParamGroup, bump_version, check_beta,
-                        check_non_negative, flat_states)
+                        check_non_negative, flat_states, subtract_scaled)
 
 
 class Adam(Optimizer):
@@ -125,8 +125,8 @@ class Adam(Optimizer):
                 second_moment = max_exp_avg_sq
             else:
                 second_moment = exp_avg_sq
-            denom = np.sqrt(second_moment) / root_bias_correction2 + eps
-            np.subtract(data, step_size * (exp_avg / denom), out=data)
+            step_direction = _step_direction(exp_avg, second_moment, root_bias_correction2, eps)
+            subtract_scaled(data, step_size, step_direction)
             bump_version(param)
 
     def _update_flat(self, group: ParamGroup, flat: FlatStates, params: list[Tensor],
@@ -162,8 +162,21 @@ class Adam(Optimizer):
             np.maximum(second_moment, exp_avg_sq, out=second_moment)
         else:
             second_moment = exp_avg_sq
-        denom = np.sqrt(second_moment) / (1 - beta2**step) ** 0.5 + eps
-        flat.scatter_subtract(params, step_size * (exp_avg / denom))
+        step_direction = _step_direction(exp_avg, second_moment, (1 - beta2**step) ** 0.5, eps)
+        flat.scatter_subtract(params, step_size, step_direction)
+
+
+def _step_direction(exp_avg: np.ndarray, second_moment: np.ndarray, root_bias_correction2: float,
+                    eps: float) -> np.ndarray:
+    """exp_avg / (sqrt(second_moment) / root_bias_correction2 + eps), computed in one new array
+    (the same operations in the same order as that expression, so the same rounding). With numpy
+    scalars (whose dtype may widen the arithmetic) the expression itself."""
+    if type(root_bias_correction2) is not float or type(eps) not in (float, int):
+        return exp_avg / (np.sqrt(second_moment) / root_bias_correction2 + eps)
+    direction = np.sqrt(second_moment)
+    direction /= root_bias_correction2
+    direction += eps
+    return np.divide(exp_avg, direction, out=direction)
 
 
 class AdamW(Adam):

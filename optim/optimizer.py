@@ -473,12 +473,48 @@ class FlatStates:
                     return False
         return True
 
-    def scatter_subtract(self, params: list[Tensor], update: np.ndarray) -> None:
-        """param.data -= its slice of the flat `update`, in place, bumping each version once."""
+    def scatter_subtract(self, params: list[Tensor], scale: float, values: np.ndarray) -> None:
+        """param.data -= scale * its slice of the flat `values`, in place, bumping each version once.
+
+        Bit-identical to subtracting slices of `scale * values`; when that product would be larger than
+        one scratch block, each slice is scaled block by block instead (subtract_scaled)."""
+        if values.size <= SCRATCH_ELEMENTS:
+            update = scale * values
+            for param, (start, stop, shape) in zip(params, self.spans, strict=True):
+                data = param.data
+                np.subtract(data, update[start:stop].reshape(shape), out=data)
+                bump_version(param)
+            return
         for param, (start, stop, shape) in zip(params, self.spans, strict=True):
-            data = param.data
-            np.subtract(data, update[start:stop].reshape(shape), out=data)
+            subtract_scaled(param.data, scale, values[start:stop].reshape(shape))
             bump_version(param)
+
+
+SCRATCH_ELEMENTS = 1 << 16
+"""Block size of subtract_scaled: 256 KiB of float32, small enough to stay in cache."""
+
+
+def subtract_scaled(data: np.ndarray, scale: float, values: np.ndarray) -> None:
+    """data -= scale * values in place, bit-identical to `np.subtract(data, scale * values, out=data)`.
+
+    Above SCRATCH_ELEMENTS elements the product is formed block by block in one small scratch buffer
+    (the same two elementwise operations, so the same rounding) instead of as a temporary as large as
+    the parameter, which would be made while every gradient of the step is alive (torch's
+    `p.add_(g, alpha=-lr)` makes none either). Other cases (a numpy scalar or tensor scale, whose dtype
+    may change the arithmetic; mixed dtypes; non-contiguous arrays) keep the one call."""
+    size = values.size
+    if (size <= SCRATCH_ELEMENTS or type(scale) not in (float, int) or values.dtype != data.dtype
+            or not data.flags.c_contiguous or not values.flags.c_contiguous):
+        np.subtract(data, scale * values, out=data)
+        return
+    flat_data, flat_values = data.reshape(-1), values.reshape(-1)
+    scratch = np.empty(SCRATCH_ELEMENTS, dtype=data.dtype)
+    for start in range(0, size, SCRATCH_ELEMENTS):
+        stop = min(start + SCRATCH_ELEMENTS, size)
+        block = scratch[:stop - start]
+        np.multiply(flat_values[start:stop], scale, out=block)
+        target = flat_data[start:stop]
+        np.subtract(target, block, out=target)
 
 
 def flat_states(optimizer: Optimizer, group: ParamGroup, params: list[Tensor], grads: list[np.ndarray],

@@ -10,8 +10,8 @@ import numpy as np
 from autograd_core import Tensor
 from autograd_core.errors import InvalidArgumentError
 
-from .optimizer import (BUFFER, FlatStates, Optimizer, ParamGroup, bump_version, check_non_negative,
-                        flat_states)
+from .optimizer import (BUFFER, SCRATCH_ELEMENTS, FlatStates, Optimizer, ParamGroup, bump_version,
+                        check_non_negative, flat_states, subtract_scaled)
 
 
 class SGD(Optimizer):
@@ -85,7 +85,10 @@ class SGD(Optimizer):
                     buffer *= momentum
                     buffer += (1 - dampening) * grad
                 grad = grad + momentum * buffer if nesterov else buffer
-            np.subtract(data, lr * grad, out=data)
+            if grad.size > SCRATCH_ELEMENTS:
+                subtract_scaled(data, lr, grad)
+            else:
+                np.subtract(data, lr * grad, out=data)
             bump_version(param)
 
     def _update_flat(self, group: ParamGroup, flat: FlatStates, params: list[Tensor],
@@ -103,4 +106,4 @@ class SGD(Optimizer):
         buffer *= momentum
         buffer += (1 - group["dampening"]) * grad
         grad = grad + momentum * buffer if group["nesterov"] else buffer
-        flat.scatter_subtract(params, lr * grad)
+        flat.scatter_subtract(params, lr, grad)
