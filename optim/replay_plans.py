@@ -13,12 +13,26 @@ from typing import Any, Callable
 
 import numpy as np
 
+from autograd_core import Tensor
+
+#: (SGD, the general Optimizer.step, bump_version), imported on first use: optim.optimizer
+#: imports this module, so importing them at the top would be circular
+_DEPENDENCIES: tuple = ()
+
+
+def _load_dependencies() -> tuple:
+    global _DEPENDENCIES
+    from .optimizer import Optimizer, bump_version
+    from .sgd import SGD
+
+    _DEPENDENCIES = (SGD, Optimizer.step.__wrapped__, bump_version)
+    return _DEPENDENCIES
+
 
 def step_plan(optimizer: Any, closure: Callable | None = None) -> Callable | None:
     """The `plan` of Optimizer.step: `plain_sgd_step` for an exact SGD called without a closure
     (the only case it covers), else None (replay the general step)."""
-    from .sgd import SGD
-
+    SGD = (_DEPENDENCIES or _load_dependencies())[0]
     if type(optimizer) is not SGD or closure is not None:
         return None
     return plain_sgd_step
@@ -30,12 +44,7 @@ def plain_sgd_step(optimizer: Any, closure: Callable | None = None) -> Any:
     parameter with a grad, the same numpy calls, version bumps and step count. Anything else
     (another optimizer, a closure, a grad that is no plain Tensor or does not match its parameter)
     is handed to the general step before any parameter is written."""
-    from autograd_core import Tensor
-
-    from .optimizer import Optimizer, bump_version
-    from .sgd import SGD
-
-    general = Optimizer.step.__wrapped__
+    SGD, general, bump_version = _DEPENDENCIES or _load_dependencies()
     if type(optimizer) is not SGD or closure is not None or optimizer.state:
         return general(optimizer, closure)
     updates = []
