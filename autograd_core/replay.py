@@ -385,6 +385,7 @@ class _Generator:
         leaf_values: dict = {}
         #: leaf -> (line, the line without a copy) while the leaf has one gradient term
         leaf_first: dict = {}
+        owned_later: set = set()
         for entry in order:
             g = pending.pop(entry.output_id, None)
             if g is None:
@@ -432,6 +433,7 @@ class _Generator:
                     # the sum is a new array: the first term need not be a copy any more
                     line, plain = leaf_first.pop(number)
                     self.lines[line] = plain
+                    owned_later.discard(number)
                 elif number in leaf_values:
                     emit(f"    l{number} = l{number} + {expression}")
                 else:
@@ -439,20 +441,22 @@ class _Generator:
                     if fixed is g:
                         expression = f"np.array({expression}, order='C')"
                     elif fixed.base is not None or not fixed.flags.writeable:
-                        holders = 0 if results.endswith(")") else 1
-                        expression = f"owned({expression}, {holders})"
+                        # decided where the gradient is stored, when the vjp's other results
+                        # that may share its memory have been freed
+                        owned_later.add(number)
                     leaf_first[number] = (len(self.lines), plain)
                     emit(f"    l{number} = {expression}")
                     leaf_order.append((number, x))
                     leaf_values[number] = True
         leaf_vars = {}
         for number, tensor in leaf_order:
+            value = f"owned(l{number}, 1)" if number in owned_later else f"l{number}"
             if store:
                 if tensor._hooks:
                     raise UnsupportedError("trace: hooks on leaf tensors are not replayed")
                 if tensor.requires_grad:
-                    emit(f"    store_grad({self.constant(tensor, 'L')}, l{number})")
-            leaf_vars[id(tensor)] = f"l{number}"
+                    emit(f"    store_grad({self.constant(tensor, 'L')}, {value})")
+            leaf_vars[id(tensor)] = value
         return leaf_vars
 
     def backward_order(self, roots: dict) -> list:
@@ -546,7 +550,7 @@ def _has_mask(key: Any) -> bool:
 
 
 def _owned_gradient(gx: np.ndarray, holders: int) -> np.ndarray:
-    """graph.owned_gradient for a vjp result that `holders` containers (the vjp's result tuple)
+    """graph.owned_gradient for a leaf gradient that `holders` references (the replay's local)
     and nothing else hold: a view with the very layout of the fresh array under it, which nothing
     else holds either (the transpose of a transposed product), is that array, not a copy of it."""
     base = gx.base

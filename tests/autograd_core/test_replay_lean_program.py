@@ -227,3 +227,29 @@ def test_free_dead_values_drops_unread_rereads_and_keeps_small_locals_in_budget(
     assert out == lines[:5] + ["    return (v2, ), []"]
     out = replay._free_dead_values(lines, {"v0": replay.SMALL_LOCAL + 1})
     assert out[4] == "    del v0, v1"
+
+
+def test_large_weight_gradient_through_a_transpose_is_not_copied(monkeypatch):
+    """x @ W.T: the vjp gives W's gradient as a transposed view of a fresh product; once the
+    replay has freed the other results, .grad is that product itself, equal to eager's."""
+    rng = np.random.default_rng(1)
+    w = ag.tensor(rng.standard_normal((300, 200)), requires_grad=True)
+
+    def fn(x):
+        loss = (ag.tensor(x) @ w.T).tanh().sum()
+        loss.backward()
+        return loss
+
+    x = rng.standard_normal((400, 200))
+    fn(x)
+    expected = w.grad.data.copy()
+    w.grad = None
+    step = ag.trace(fn, x)
+    w.grad = None
+    copies = []
+    original = replay.graph.owned_gradient
+    monkeypatch.setattr(replay.graph, "owned_gradient", lambda g: copies.append(g) or original(g))
+    _, (grad,) = step(x)
+    np.testing.assert_array_equal(grad.data, expected)
+    assert grad.data.base is None and grad.data.flags.c_contiguous and grad.data.flags.owndata
+    assert not copies
