@@ -440,10 +440,14 @@ class _Generator:
                     plain = f"    l{number} = {expression}"
                     if fixed is g:
                         expression = f"np.array({expression}, order='C')"
-                    elif fixed.base is not None or not fixed.flags.writeable:
+                    elif fixed.nbytes > SMALL_LOCAL:
                         # decided where the gradient is stored, when the vjp's other results
-                        # that may share its memory have been freed
-                        owned_later.add(number)
+                        # that may share its memory have been freed (small ones are not)
+                        if fixed.base is not None or not fixed.flags.writeable:
+                            owned_later.add(number)
+                    elif fixed.base is not None or not fixed.flags.writeable:
+                        holders = 0 if results.endswith(")") else 1
+                        expression = f"owned({expression}, {holders})"
                     leaf_first[number] = (len(self.lines), plain)
                     emit(f"    l{number} = {expression}")
                     leaf_order.append((number, x))
