@@ -15,6 +15,7 @@ tracing; reading a traced value (item(), bool()) warns. Inputs are guarded by sh
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -237,8 +238,9 @@ class _Generator:
         self.reuse_buffers = reuse_buffers and not any(
             e.name == "getitem" and _has_mask(e.attrs.get("key")) for e in self.tape.entries)
         self.namespace: dict = {"np": np, "Tensor": Tensor, "store_grad": _store_leaf_grad,
-                                "sum_to": graph.sum_to_array, "owned": graph.owned_gradient,
-                                "xp": graph.array_namespace}
+                                "sum_to": graph.sum_to_array, "owned": _owned_gradient,
+                                "xp": graph.array_namespace,
+                                "add_reduce": np.add.reduce}
         self.lines: list[str] = []
         produced = {entry.output_id: entry for entry in self.tape.entries}
         self.producer = produced
@@ -288,7 +290,20 @@ class _Generator:
             grads = self.constant(program.params, "P")
             grads = f"[p.grad for p in {grads}]"
         emit(f"    return ({outputs}), {grads}")
-        return "\n".join(_free_dead_values(self.lines)) + "\n", self.namespace
+        return "\n".join(_free_dead_values(self.lines, self.local_sizes())) + "\n", self.namespace
+
+    def local_sizes(self) -> dict[str, int]:
+        """Bytes held by each local of the program: a value (v), its gradient (g, the same
+        shape), a leaf gradient (l) and a vjp's result tuple (r: its inputs' and output's sizes)."""
+        sizes: dict[str, int] = {}
+        for number, value in enumerate(self.tape.values):
+            size = value.data.nbytes if isinstance(value.data, np.ndarray) else None
+            if size is not None:
+                sizes[f"v{number}"] = sizes[f"g{number}"] = sizes[f"l{number}"] = size
+        for entry in self.tape.entries:
+            parts = [np.asarray(x.data if isinstance(x, Tensor) else x).nbytes for x in entry.inputs]
+            sizes[f"r{entry.index}"] = sum(parts) + sizes.get(f"v{entry.output_id}", 0)
+        return sizes
 
     # ---- forward ---------------------------------------------------------------------------------
     def forward(self, entry: Any) -> None:
@@ -324,7 +339,9 @@ class _Generator:
             else:
                 self.lines.append(f"    v{event.target_id}[...] = {fn}(v{event.target_id}, {operand})")
         elif isinstance(event, CallEvent):
-            fn = self.constant(event.fn, "H")
+            plan = getattr(event.fn, "replay_plan", None)
+            replay_fn = plan(*event.args, **event.kwargs) if plan is not None else None
+            fn = self.constant(event.fn if replay_fn is None else replay_fn, "H")
             args = ", ".join(self.call_argument(a) for a in event.args)
             kwargs = "".join(f", {k}={self.call_argument(v)}" for k, v in event.kwargs.items())
             self.lines.append(f"    {fn}({args}{kwargs})")
@@ -366,6 +383,9 @@ class _Generator:
         order = self.backward_order(pending)
         leaf_order: list = []
         leaf_values: dict = {}
+        #: leaf -> (line, the line without a copy) while the leaf has one gradient term
+        leaf_first: dict = {}
+        owned_later: set = set()
         for entry in order:
             g = pending.pop(entry.output_id, None)
             if g is None:
@@ -385,12 +405,18 @@ class _Generator:
             saved = f"v{entry.output_id}" if entry.op.save_output else "None"
             keywords = [f"{k}={self.expression(v)}" for k, v in entry.attrs.items()]
             call = ", ".join(["xp", needs, f"g{entry.output_id}", saved] + args + keywords)
-            emit(f"    r{entry.index} = {name}({call})")
+            used = [position for position, fixed in enumerate(input_grads) if fixed is not None]
+            if len(used) == 1:  # no tuple to name: index the call
+                results = f"{name}({call})"
+            else:
+                results = f"r{entry.index}"
+                if used:
+                    emit(f"    {results} = {name}({call})")
             for position, (x, number, fixed, steps) in enumerate(
                     zip(entry.inputs, entry.input_ids, input_grads, fixes)):
                 if fixed is None:
                     continue
-                expression = self.fitting_source(f"r{entry.index}[{position}]", steps)
+                expression = self.fitting_source(f"{results}[{position}]", steps)
                 parent = x.grad_fn
                 if parent is not None:
                     if number not in self.producer:
@@ -402,25 +428,39 @@ class _Generator:
                     else:
                         emit(f"    g{number} = {expression}")
                         pending[number] = fixed
+                elif number in leaf_first:
+                    emit(f"    l{number} = l{number} + {expression}")
+                    # the sum is a new array: the first term need not be a copy any more
+                    line, plain = leaf_first.pop(number)
+                    self.lines[line] = plain
+                    owned_later.discard(number)
+                elif number in leaf_values:
+                    emit(f"    l{number} = l{number} + {expression}")
                 else:
+                    plain = f"    l{number} = {expression}"
                     if fixed is g:
                         expression = f"np.array({expression}, order='C')"
+                    elif fixed.nbytes > SMALL_LOCAL:
+                        # decided where the gradient is stored, when the vjp's other results
+                        # that may share its memory have been freed (small ones are not)
+                        if fixed.base is not None or not fixed.flags.writeable:
+                            owned_later.add(number)
                     elif fixed.base is not None or not fixed.flags.writeable:
-                        expression = f"owned({expression})"
-                    if number in leaf_values:
-                        emit(f"    l{number} = l{number} + {expression}")
-                    else:
-                        emit(f"    l{number} = {expression}")
-                        leaf_order.append((number, x))
-                        leaf_values[number] = True
+                        holders = 0 if results.endswith(")") else 1
+                        expression = f"owned({expression}, {holders})"
+                    leaf_first[number] = (len(self.lines), plain)
+                    emit(f"    l{number} = {expression}")
+                    leaf_order.append((number, x))
+                    leaf_values[number] = True
         leaf_vars = {}
         for number, tensor in leaf_order:
+            value = f"owned(l{number}, 1)" if number in owned_later else f"l{number}"
             if store:
                 if tensor._hooks:
                     raise UnsupportedError("trace: hooks on leaf tensors are not replayed")
                 if tensor.requires_grad:
-                    emit(f"    store_grad({self.constant(tensor, 'L')}, l{number})")
-            leaf_vars[id(tensor)] = f"l{number}"
+                    emit(f"    store_grad({self.constant(tensor, 'L')}, {value})")
+            leaf_vars[id(tensor)] = value
         return leaf_vars
 
     def backward_order(self, roots: dict) -> list:
@@ -441,7 +481,8 @@ class _Generator:
 
     def fitting_source(self, expression: str, steps: list) -> str:
         """Source applying graph.fit_gradient's steps (decided at trace time) to a vjp result: a
-        reshape, the same single numpy reduction as graph.sum_to_array (its axes from
+        reshape, the same single numpy reduction as graph.sum_to_array (np.add.reduce, which
+        ndarray.sum calls, without its Python wrapper; its axes from
         graph.broadcast_axes, so the sums are bit-identical), a cast."""
         for step in steps:
             if step[0] == "reshape":
@@ -450,30 +491,57 @@ class _Generator:
                 _, source, target = step
                 axes, keepdims = graph.broadcast_axes(source, target)
                 if keepdims:
-                    expression = f"{expression}.sum(axis={axes!r}, keepdims=True).reshape({target!r})"
+                    expression = f"add_reduce({expression}, {axes!r}, keepdims=True).reshape({target!r})"
                 else:
-                    expression = f"{expression}.sum(axis={axes!r})"
+                    expression = f"add_reduce({expression}, {axes!r})"
             else:
                 expression = f"{expression}.astype({self.constant(step[1], 'D')})"
         return expression
 
 
 _LOCAL_NAME = re.compile(r"\b[vgrl]\d+\b")
+_REREAD = re.compile(r"    (v\d+) = t\d+\.data$")
+
+#: Locals of at most SMALL_LOCAL bytes are left for the return to free (a `del` costs about as
+#: much as freeing early saves), while their total stays within SMALL_LOCALS_KEPT bytes.
+SMALL_LOCAL = 64 * 1024
+SMALL_LOCALS_KEPT = 1024 * 1024
 
 
-def _free_dead_values(lines: list[str]) -> list[str]:
+def _free_dead_values(lines: list[str], nbytes: dict[str, int] | None = None) -> list[str]:
     """Adds `del` after the last line that reads each local, so a replay frees activations and
-    gradients as soon as they are used up, as eager backward does."""
+    gradients as soon as they are used up, as eager backward does; drops re-reads of an external
+    tensor's `.data` that nothing reads. `nbytes` (local -> size of its arrays) lets small locals
+    live to the return instead (SMALL_LOCAL, SMALL_LOCALS_KEPT); unknown locals are deleted."""
     last_use: dict[str, int] = {}
     for index, line in enumerate(lines):
         for name in _LOCAL_NAME.findall(line):
             last_use[name] = index
-    dead_after: dict[int, list[str]] = {}
+    dropped = set()
     for name, index in last_use.items():
-        if not lines[index].lstrip().startswith("return"):
-            dead_after.setdefault(index, []).append(name)
+        match = _REREAD.match(lines[index])
+        if match and match.group(1) == name:
+            dropped.add(index)
+    last_use = {}
+    for index, line in enumerate(lines):
+        if index not in dropped:
+            for name in _LOCAL_NAME.findall(line):
+                last_use[name] = index
+    nbytes = nbytes or {}
+    kept = 0
+    dead_after: dict[int, list[str]] = {}
+    for name, index in sorted(last_use.items(), key=lambda item: item[1]):
+        if lines[index].lstrip().startswith("return"):
+            continue
+        size = nbytes.get(name)
+        if size is not None and size <= SMALL_LOCAL and kept + size <= SMALL_LOCALS_KEPT:
+            kept += size
+            continue
+        dead_after.setdefault(index, []).append(name)
     result = []
     for index, line in enumerate(lines):
+        if index in dropped:
+            continue
         result.append(line)
         if index in dead_after:
             result.append("    del " + ", ".join(sorted(dead_after[index])))
@@ -483,6 +551,19 @@ def _free_dead_values(lines: list[str]) -> list[str]:
 def _has_mask(key: Any) -> bool:
     parts = key if isinstance(key, tuple) else (key,)
     return any(isinstance(k, np.ndarray) and k.dtype == bool for k in parts)
+
+
+def _owned_gradient(gx: np.ndarray, holders: int) -> np.ndarray:
+    """graph.owned_gradient for a leaf gradient that `holders` references (the replay's local)
+    and nothing else hold: a view with the very layout of the fresh array under it, which nothing
+    else holds either (the transpose of a transposed product), is that array, not a copy of it."""
+    base = gx.base
+    if (base is not None and type(base) is np.ndarray and base.base is None
+            and base.shape == gx.shape and base.strides == gx.strides and base.dtype == gx.dtype
+            and base.flags.writeable and base.flags.c_contiguous and base.flags.owndata
+            and sys.getrefcount(gx) == 2 + holders and sys.getrefcount(base) == 3):
+        return base
+    return graph.owned_gradient(gx)
 
 
 def _store_leaf_grad(tensor: Tensor, g: np.ndarray) -> None:

@@ -369,10 +369,19 @@ def reverse_sweep(entries: Sequence[TapeEntry], target_id: int, seed: np.ndarray
     return {n: g for n, g in grads.items() if n in source_ids}
 
 
-def replayable(fn: Callable) -> Callable:
+def replayable(fn: Callable | None = None, *,
+               plan: Callable[..., Callable | None] | None = None) -> Callable:
     """Marks a host function (optimizer.step, zero_grad, gradient clipping) so that open tapes
     record calls to it and trace replays them. Calls nested inside another replayable function
-    are not recorded separately."""
+    are not recorded separately. Use as `@replayable` or `@replayable(plan=...)`.
+
+    `plan(*args, **kwargs)`, asked once by trace's code generator with a recorded call's
+    arguments, may return a cheaper function to replay with the same arguments: one that does
+    exactly what `fn` does for every state a replay can meet (falling back to `fn` itself where it
+    cannot), or None to replay `fn`."""
+    if fn is None:
+        return functools.partial(replayable, plan=plan)
+    fn.replay_plan = plan
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

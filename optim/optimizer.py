@@ -20,6 +20,8 @@ import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError
 from autograd_core.tape import replayable
+
+from . import replay_plans
 from autograd_core.tensor import _bump_version as bump_version
 from autograd_core.tensor import is_floating_dtype
 
@@ -221,7 +223,7 @@ class Optimizer:
                     with ag.no_grad():
                         grad.zero_()
 
-    @replayable
+    @replayable(plan=replay_plans.step_plan)
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a grad; returns the closure's loss (or None).
 
