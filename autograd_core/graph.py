@@ -239,7 +239,8 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
 
     This is the engine's hot path: the common one- and two-input cases are unrolled, and nothing
     is checked that numpy does not check itself."""
-    if _state.autocast_dtype is not None:
+    flags = _state.hot  # this thread's grad mode, autocast and observers: one thread-local read
+    if flags.autocast_dtype is not None:
         inputs, attrs = amp.cast_op_inputs(op, inputs, attrs)
     if len(inputs) == 2:
         a, b = inputs
@@ -306,7 +307,7 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
             vc = _shared_counter(inputs, out if base is None else base, out)
             if vc is not None:
                 result._vc = vc
-    if requires and _state.grad_enabled:
+    if requires and flags.grad_enabled:
         node = Node.__new__(Node)
         node.op = op
         if out.size >= UNSAVED_MIN_SIZE and op.saved_inputs is not None:
@@ -336,7 +337,7 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
         node = None
         result.grad_fn = None
         result.requires_grad = False
-    if _state.observed:  # detect_anomaly is on or a tape is open: one flag for both
+    if flags.observed:  # detect_anomaly is on or a tape is open: one flag for both
         _observe_op(op, inputs, attrs, result, node)
     return result
 
@@ -762,13 +763,14 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
         useful, runs = _useful_nodes(root_nodes, wanted, wanted_nodes)
         root_nodes = [node for node in root_nodes if node in useful]
 
-    previous_mode = _state.grad_enabled
-    _state.grad_enabled = create_graph
+    flags = _state.hot
+    previous_mode = flags.grad_enabled
+    flags.grad_enabled = create_graph
     try:
         _run(root_nodes, pending, borrowed, leaf_grads, wanted, wanted_nodes, retain_graph,
              accumulate, useful, runs, create_graph)
     finally:
-        _state.grad_enabled = previous_mode
+        flags.grad_enabled = previous_mode
 
     if not accumulate:
         found = {}
