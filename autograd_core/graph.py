@@ -1002,7 +1002,14 @@ def _store_grad(tensor: Tensor, g: Any, create_graph: bool, owned: bool = False)
         tensor.grad = _storable_tensor(new, owned) if tensor.grad is None else tensor.grad + new
         return
     grad = tensor.grad
-    tensor.grad = Tensor._wrap(_storable(g, owned) if grad is None else grad.data + g)
+    if grad is None:
+        new = Tensor.__new__(Tensor)  # Tensor._wrap inlined: this runs once per parameter
+        new.data = _storable(g, owned)
+        new.grad_fn = None
+        new.requires_grad = False
+        tensor.grad = new
+    else:
+        tensor.grad = Tensor._wrap(grad.data + g)
 
 
 # ---- in-place writes recorded on tensors that require grad (core9) ---------------------------
