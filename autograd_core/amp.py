@@ -203,8 +203,11 @@ def matmul_array(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) ->
     """np.matmul, except that float16/bfloat16 operands multiply in float32 and the product is
     rounded to the low dtype once (float32 accumulation, as tensor cores do; numpy has no BLAS
     for float16 and no bfloat16 matmul of its own)."""
-    a_dtype, b_dtype = getattr(a, "dtype", None), getattr(b, "dtype", None)
-    if a_dtype is None or b_dtype is None or (a_dtype.itemsize > 2 and b_dtype.itemsize > 2):
+    try:  # the common case first: no operand is 2 bytes wide (float16/bfloat16 are)
+        a_dtype, b_dtype = a.dtype, b.dtype
+        if a_dtype.itemsize > 2 and b_dtype.itemsize > 2:
+            return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
+    except AttributeError:  # a Python scalar or list: numpy's own rules
         return np.matmul(a, b, out=out)
     if not (low_precision(a_dtype) or low_precision(b_dtype)):
         return np.matmul(a, b, out=out)

@@ -131,15 +131,16 @@ class Op:
 class Node:
     """One recorded op application (what `tensor.grad_fn` is): op, inputs, attributes, saved output.
 
-    `versions` holds the inputs' version counters at record time so backward can detect in-place
-    changes; when all were 0 it holds the process-wide count of in-place updates instead, so
-    backward need not look at the inputs unless some tensor was updated in place since. Rarely
+    `versions` holds the inputs' version counters at record time (None when all were 0) so
+    backward can detect in-place changes; `epoch` holds the process-wide count of in-place
+    updates at record time, so backward looks at neither unless some tensor was written in
+    place since (every write bumps that count, see tensor._bump_version). Rarely
     used fields (out_version, created_at, under_autocast) live in the instance dict only when
     set; the fields backward reads at every node are slots (`apply` sets all of them: attrs and
     out may be None, hooks is None or a list, retained None or a weak reference). Nodes are made
     only by `apply`."""
 
-    __slots__ = ("op", "inputs", "needs", "versions", "seq", "attrs", "out", "hooks", "retained",
+    __slots__ = ("op", "inputs", "needs", "versions", "epoch", "seq", "attrs", "out", "hooks", "retained",
                  "__dict__", "__weakref__")
     #: (VersionCounter, value when recorded) of the saved output's memory, once some tensor on
     #: that memory has a counter (see tensor.version_counter); None while nobody can write it.
@@ -238,7 +239,8 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
 
     This is the engine's hot path: the common one- and two-input cases are unrolled, and nothing
     is checked that numpy does not check itself."""
-    if _state.autocast_dtype is not None:
+    flags = _state.hot  # this thread's grad mode, autocast and observers: one thread-local read
+    if flags.autocast_dtype is not None:
         inputs, attrs = amp.cast_op_inputs(op, inputs, attrs)
     if len(inputs) == 2:
         a, b = inputs
@@ -271,11 +273,22 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
         else:
             arrays, requires, versioned = inputs, False, 0
         needs = (requires,)
+    elif len(inputs) == 3 and isinstance(inputs[0], Tensor) and isinstance(inputs[1], Tensor) \
+            and isinstance(inputs[2], Tensor):  # linear with a bias: the op of every nn layer
+        a, b, c = inputs
+        arrays = (a.data, b.data, c.data)
+        needs = (a.requires_grad, b.requires_grad, c.requires_grad)
+        requires = needs[0] or needs[1] or needs[2]
+        v0, v1, v2 = a._vc, b._vc, c._vc
+        versions = (0 if v0 is None else v0.value, 0 if v1 is None else v1.value,
+                    0 if v2 is None else v2.value)
+        versioned = versions != (0, 0, 0)
     else:
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         needs = [isinstance(x, Tensor) and x.requires_grad for x in inputs]
         requires = True in needs
-        versioned = any(isinstance(x, Tensor) and x._version for x in inputs)
+        versions = tuple([x._version if isinstance(x, Tensor) else 0 for x in inputs])
+        versioned = any(versions)
     try:
         out = op.forward(*arrays, **attrs) if attrs else op.forward(*arrays)
     except (ValueError, IndexError, TypeError, OverflowError) as exc:
@@ -294,7 +307,7 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
             vc = _shared_counter(inputs, out if base is None else base, out)
             if vc is not None:
                 result._vc = vc
-    if requires and _state.grad_enabled:
+    if requires and flags.grad_enabled:
         node = Node.__new__(Node)
         node.op = op
         if out.size >= UNSAVED_MIN_SIZE and op.saved_inputs is not None:
@@ -311,15 +324,20 @@ def apply(op: type[Op], inputs: tuple, attrs: dict | None = None) -> Tensor:
         node.hooks = node.retained = None
         node.needs = needs
         node.seq = next_sequence_number()
-        node.versions = tuple([x._version if isinstance(x, Tensor) else 0 for x in inputs]) \
-            if versioned else INPLACE_UPDATES[0]
+        node.epoch = INPLACE_UPDATES[0]
+        if not versioned:
+            node.versions = None
+        elif len(inputs) > 2:
+            node.versions = versions
+        else:
+            node.versions = tuple([x._version if isinstance(x, Tensor) else 0 for x in inputs])
         result.grad_fn = node
         result.requires_grad = True
     else:
         node = None
         result.grad_fn = None
         result.requires_grad = False
-    if _state.observed:  # detect_anomaly is on or a tape is open: one flag for both
+    if flags.observed:  # detect_anomaly is on or a tape is open: one flag for both
         _observe_op(op, inputs, attrs, result, node)
     return result
 
@@ -638,9 +656,7 @@ def _check_versions(node: Node) -> None:
     """Raises if a value the node's vjp reads (a saved input, or its saved output) was written in
     place after the node recorded it (version counters are shared per buffer)."""
     recorded = node.versions
-    if recorded.__class__ is not tuple:
-        if recorded == INPLACE_UPDATES[0]:
-            return
+    if recorded is None:
         recorded = (0,) * len(node.inputs)
     op = node.op
     saved = op.saved_inputs
@@ -747,13 +763,14 @@ def backward(roots: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool =
         useful, runs = _useful_nodes(root_nodes, wanted, wanted_nodes)
         root_nodes = [node for node in root_nodes if node in useful]
 
-    previous_mode = _state.grad_enabled
-    _state.grad_enabled = create_graph
+    flags = _state.hot
+    previous_mode = flags.grad_enabled
+    flags.grad_enabled = create_graph
     try:
         _run(root_nodes, pending, borrowed, leaf_grads, wanted, wanted_nodes, retain_graph,
              accumulate, useful, runs, create_graph)
     finally:
-        _state.grad_enabled = previous_mode
+        flags.grad_enabled = previous_mode
 
     if not accumulate:
         found = {}
@@ -799,10 +816,9 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
 
         order = backward_order(root_nodes)  # raises for a freed graph before anything runs
         kept: set = set()  # reached but not run (backward(inputs=) stops there): not freed
-        epoch = None  # versions are checked at every node
     else:
         xp = array_namespace
-        epoch = INPLACE_UPDATES[0]
+    updates = INPLACE_UPDATES  # read live at each node: a hook may write in place mid-backward
     anomaly = _state.anomaly
     # The newest waiting node runs next. While it is the only one waiting (one root, a chain) it
     # is held in `following` instead of the heap: `following` is set only while the heap is
@@ -845,7 +861,7 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
                 if create_graph:
                     kept.add(node)
                 continue  # nothing wanted lies beyond: leave this part of the graph alone
-        if node.versions != epoch:
+        if node.epoch != updates[0]:  # some tensor was written in place since node was recorded
             _check_versions(node)
         op = node.op
         attrs = node.attrs
@@ -860,8 +876,8 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
                 a, b = inputs
                 arrays = (a.data if isinstance(a, Tensor) else a,
                           b.data if isinstance(b, Tensor) else b)
-            else:
-                arrays = [x.data if isinstance(x, (Tensor, Unsaved)) else x for x in inputs]
+            else:  # an Unsaved input is passed as itself (its .data)
+                arrays = tuple([x.data if isinstance(x, Tensor) else x for x in inputs])
         needs = node.needs
         if attrs:
             input_grads = op.vjp(xp, needs, g, out, *arrays, **attrs)
@@ -869,6 +885,8 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
             input_grads = op.vjp(xp, needs, g, out, arrays[0])
         elif len(arrays) == 2:
             input_grads = op.vjp(xp, needs, g, out, arrays[0], arrays[1])
+        elif len(arrays) == 3:
+            input_grads = op.vjp(xp, needs, g, out, arrays[0], arrays[1], arrays[2])
         else:
             input_grads = op.vjp(xp, needs, g, out, *arrays)
         if anomaly:
@@ -984,7 +1002,14 @@ def _store_grad(tensor: Tensor, g: Any, create_graph: bool, owned: bool = False)
         tensor.grad = _storable_tensor(new, owned) if tensor.grad is None else tensor.grad + new
         return
     grad = tensor.grad
-    tensor.grad = Tensor._wrap(_storable(g, owned) if grad is None else grad.data + g)
+    if grad is None:
+        new = Tensor.__new__(Tensor)  # Tensor._wrap inlined: this runs once per parameter
+        new.data = _storable(g, owned)
+        new.grad_fn = None
+        new.requires_grad = False
+        tensor.grad = new
+    else:
+        tensor.grad = Tensor._wrap(grad.data + g)
 
 
 # ---- in-place writes recorded on tensors that require grad (core9) ---------------------------

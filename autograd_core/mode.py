@@ -11,18 +11,45 @@ import numpy as np
 from .errors import DTypeError
 
 
-class _ThreadState(threading.local):
-    """Per-thread flags read on every op; attribute access keeps the hot path to one lookup."""
+class HotFlags:
+    """The per-thread flags `graph.apply` reads on every op, as plain slots: reading a
+    threading.local attribute costs some 500 machine instructions, a slot of an object a few dozen,
+    so `apply` reads `state.hot` once and then its slots."""
 
-    grad_enabled: bool = True
-    #: The low dtype inside an enabled autocast region (autograd_core.amp), else None.
-    autocast_dtype: Any = None
-    _anomaly: bool = False
-    #: True while anomaly detection is on or a tape is open in this thread: `graph.apply` reads
-    #: this one flag and does nothing more for either when it is False (kernel11).
-    observed: bool = False
+    __slots__ = ("grad_enabled", "autocast_dtype", "observed")
 
     def __init__(self) -> None:
+        self.grad_enabled = True
+        #: The low dtype inside an enabled autocast region (autograd_core.amp), else None.
+        self.autocast_dtype: Any = None
+        #: True while anomaly detection is on or a tape is open in this thread: `graph.apply`
+        #: reads this one flag and does nothing more for either when it is False (kernel11).
+        self.observed = False
+
+
+def _hot_flag(name: str) -> property:
+    """A `_ThreadState` attribute that lives in this thread's `HotFlags`."""
+
+    def get(self: _ThreadState) -> Any:
+        return getattr(self.hot, name)
+
+    def set(self: _ThreadState, value: Any) -> None:
+        setattr(self.hot, name, value)
+
+    return property(get, set, doc=f"This thread's {name} (kept in `state.hot`).")
+
+
+class _ThreadState(threading.local):
+    """Per-thread grad-mode state. The flags read on every op are in `hot` (see HotFlags); the
+    same names here (`state.grad_enabled`...) read and write them there."""
+
+    _anomaly: bool = False
+    grad_enabled = _hot_flag("grad_enabled")
+    autocast_dtype = _hot_flag("autocast_dtype")
+    observed = _hot_flag("observed")
+
+    def __init__(self) -> None:
+        self.hot = HotFlags()
         #: This thread's open tapes (autograd_core.tape.Tape), innermost last: observers of the
         #: ops this thread runs, told through graph.notify_tapes (kernel11). Change it only
         #: through `open_tape` / `close_tape`, which keep `observed` up to date.
@@ -53,7 +80,7 @@ _default_dtype: np.dtype = np.dtype(np.float32)
 
 def is_grad_enabled() -> bool:
     """True when ops on tensors that require grad are recorded for backward."""
-    return state.grad_enabled
+    return state.hot.grad_enabled
 
 
 class _GradMode:
@@ -68,11 +95,12 @@ class _GradMode:
         return super().__new__(cls)
 
     def __enter__(self) -> None:
-        self._previous = state.grad_enabled
-        state.grad_enabled = self.enabled
+        hot = state.hot
+        self._previous = hot.grad_enabled
+        hot.grad_enabled = self.enabled
 
     def __exit__(self, *exc: Any) -> None:
-        state.grad_enabled = self._previous
+        state.hot.grad_enabled = self._previous
 
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)

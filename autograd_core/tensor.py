@@ -331,7 +331,7 @@ class Tensor:
         records it: `op` (the Op computing the same value out of place) is applied to a stand-in
         for self's old value, and self's grad_fn becomes that node. A leaf that requires grad is
         refused (PyTorch's rule)."""
-        if _state.grad_enabled and (self.requires_grad or (
+        if _state.hot.grad_enabled and (self.requires_grad or (
                 isinstance(other, Tensor) and other.requires_grad)):
             return self._inplace_recorded(other, op_name, fn, op, attrs)
         other_data = other.data if isinstance(other, Tensor) else other
