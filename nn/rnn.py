@@ -155,15 +155,23 @@ class LSTMSequence(Op):
         h, c = h0, c0
         w_t = w_hh.T
         for t in range(steps):
-            a = projected[t] + h @ w_t
-            i = _sigmoid(np, a[:, 0:hidden])
-            f = _sigmoid(np, a[:, hidden : 2 * hidden])
+            # _sigmoid's arithmetic done in place, in h's and c's slots of `out` (the same values)
+            a = h @ w_t
+            a += projected[t]
             g = np.tanh(a[:, 2 * hidden : 3 * hidden])
-            o = _sigmoid(np, a[:, 3 * hidden :])
-            c = f * c + i * g
-            h = o * np.tanh(c)
-            out[t, :, :hidden] = h
-            out[t, :, hidden:] = c
+            for gates in (a[:, 0 : 2 * hidden], a[:, 3 * hidden :]):
+                gates *= 0.5
+                np.tanh(gates, out=gates)
+                gates += 1.0
+                gates *= 0.5
+            i, f, o = a[:, 0:hidden], a[:, hidden : 2 * hidden], a[:, 3 * hidden :]
+            h, c_next = out[t, :, :hidden], out[t, :, hidden:]
+            np.multiply(f, c, out=c_next)
+            g *= i
+            c_next += g
+            np.tanh(c_next, out=h)
+            h *= o
+            c = c_next
         return out
 
     def vjp(xp, needs, g, out, projected, h0, c0, w_hh):
