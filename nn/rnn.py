@@ -143,21 +143,25 @@ class GRUGates(Op):
 class LSTMSequence(Op):
     """A whole LSTM layer direction as one node: projected inputs P (L, N, 4H) (W_ih x_t + b_ih +
     b_hh for every step, gate order i, f, g, o), h_0 and c_0 (N, H) and W_hh (4H, H) ->
-    [h_t, c_t, i_t, f_t, g_t, o_t] for t = 1..L as (L, N, 6H): the states, then the activated gates,
-    which the vjp reads instead of recomputing them (callers use the first 2H features). The vjp is
-    backpropagation through time written against `xp`, so the layer is differentiable again; it
-    equals the step-by-step composition (tested)."""
+    [h_t, c_t] for t = 1..L as (L, N, 2H). The vjp is backpropagation through time written against
+    `xp`, so the layer is differentiable again; it equals the step-by-step composition (tested).
+
+    The output is a view of an (L, N, 6H) buffer that also holds every step's activated gates, so
+    a first-order vjp reads them instead of recomputing them (one (L*N, H) x (H, 4H) matmul and
+    four activations); a differentiated vjp (a Tensor `out`) recomputes them from its inputs."""
 
     name = "lstm_sequence"
     save_output = True
 
     def forward(projected, h0, c0, w_hh):
         steps, hidden = projected.shape[0], h0.shape[-1]
-        out = np.empty(projected.shape[:2] + (6 * hidden,), dtype=np.result_type(projected, h0, w_hh))
+        dtype = np.result_type(projected, h0, w_hh)
+        buffer = np.empty(projected.shape[:2] + (6 * hidden,), dtype=dtype)
         h, c = h0, c0
         w_t = w_hh.T
         for t in range(steps):
-            # _sigmoid's arithmetic done in place, in h's and c's slots of `out` (the same values)
+            # _sigmoid's arithmetic in place (the same values); fresh arrays, then one copy each
+            # into the buffer (ufuncs between overlapping views of one buffer are slower)
             a = h @ w_t
             a += projected[t]
             np.tanh(a[:, 2 * hidden : 3 * hidden], out=a[:, 2 * hidden : 3 * hidden])
@@ -166,36 +170,38 @@ class LSTMSequence(Op):
                 np.tanh(gates, out=gates)
                 gates += 1.0
                 gates *= 0.5
-            out[t, :, 2 * hidden :] = a
             i, f, g, o = (a[:, k * hidden : (k + 1) * hidden] for k in range(4))
-            h, c_next = out[t, :, :hidden], out[t, :, hidden : 2 * hidden]
-            np.multiply(f, c, out=c_next)
-            g *= i
-            c_next += g
-            np.tanh(c_next, out=h)
+            c = f * c
+            c += i * g
+            h = np.tanh(c)
             h *= o
-            c = c_next
-        return out
+            buffer[t, :, :hidden] = h
+            buffer[t, :, hidden : 2 * hidden] = c
+            buffer[t, :, 2 * hidden :] = a
+        return buffer[..., : 2 * hidden]
 
     def vjp(xp, needs, g, out, projected, h0, c0, w_hh):
         steps, hidden = projected.shape[0], h0.shape[-1]
         first = (1,) + tuple(h0.shape)
         h_prev = xp.concatenate([xp.reshape(h0, first), out[0 : steps - 1, :, 0:hidden]], axis=0)
-        c_prev = xp.concatenate([xp.reshape(c0, first), out[0 : steps - 1, :, hidden : 2 * hidden]], axis=0)
-        i, f, gg, o = (out[..., k * hidden : (k + 1) * hidden] for k in range(2, 6))
-        tc = xp.tanh(out[..., hidden : 2 * hidden])
+        c_prev = xp.concatenate([xp.reshape(c0, first), out[0 : steps - 1, :, hidden:]], axis=0)
+        buffer = getattr(out, "base", None)
+        if isinstance(out, np.ndarray) and getattr(buffer, "shape", None) == out.shape[:2] + (6 * hidden,):
+            i, f, gg, o = (buffer[..., k * hidden : (k + 1) * hidden] for k in range(2, 6))
+        else:  # recomputed from the inputs, so that the gates are differentiable
+            a = projected + xp.matmul(h_prev, xp.swapaxes(w_hh, 0, 1))
+            i = _sigmoid(xp, a[..., 0:hidden])
+            f = _sigmoid(xp, a[..., hidden : 2 * hidden])
+            gg = xp.tanh(a[..., 2 * hidden : 3 * hidden])
+            o = _sigmoid(xp, a[..., 3 * hidden :])
+        tc = xp.tanh(out[..., hidden:])
         c_from_h = o * (1.0 - tc * tc)  # dc/dh through h = o tanh(c)
-        slopes = (i * (1.0 - i), f * (1.0 - f), 1.0 - gg * gg, o * (1.0 - o))  # d gate / d a
-        coefficients = (gg * slopes[0], c_prev * slopes[1], i * slopes[2], tc * slopes[3])
-        # gradients reaching the gates as outputs: zero unless the vjp is itself differentiated
-        g_gates = g[..., 2 * hidden :]
-        direct = xp.concatenate([g_gates[..., k * hidden : (k + 1) * hidden] * slopes[k] for k in range(4)],
-                                axis=-1)
+        coefficients = (gg * i * (1.0 - i), c_prev * f * (1.0 - f), i * (1.0 - gg * gg), tc * o * (1.0 - o))
         dh_next = dc_next = None
         d_steps = [None] * steps
         for t in range(steps - 1, -1, -1):
             g_h = g[t, :, 0:hidden] if dh_next is None else g[t, :, 0:hidden] + dh_next
-            g_c = g[t, :, hidden : 2 * hidden] if dc_next is None else g[t, :, hidden : 2 * hidden] + dc_next
+            g_c = g[t, :, hidden:] if dc_next is None else g[t, :, hidden:] + dc_next
             d_c = g_c + g_h * c_from_h[t]
             d_a = xp.concatenate(
                 [
@@ -205,7 +211,7 @@ class LSTMSequence(Op):
                     g_h * coefficients[3][t],
                 ],
                 axis=-1,
-            ) + direct[t]
+            )
             d_steps[t] = d_a
             dc_next = d_c * f[t]
             dh_next = xp.matmul(d_a, w_hh)
@@ -446,7 +452,7 @@ class RNNBase(Module):
                 sequence = both[:, :, 0:hidden]
                 outputs.append(sequence if direction == 0 else sequence[::-1])
                 final_h.append(both[-1, :, 0:hidden])
-                final_c.append(both[-1, :, hidden : 2 * hidden])
+                final_c.append(both[-1, :, hidden:])
             layer_input = outputs[0] if directions == 1 else ops.concatenate(outputs, axis=-1)
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, training=True)

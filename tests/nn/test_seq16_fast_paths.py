@@ -39,3 +39,20 @@ def test_stacked_matmul_is_numpy_matmul():
     assert matmul_array(np.zeros((2, 0, 6)), np.ones((6, 3))).shape == (2, 0, 3)
     with pytest.raises(ValueError):
         matmul_array(a, np.ones((5, 2), np.float32))
+
+
+def test_lstm_backward_reads_the_saved_gates(monkeypatch):
+    """A first-order backward of nn.LSTM uses the gates its forward kept (no recomputation)."""
+    import autograd_core as ag
+    import nn
+    import nn.rnn as rnn
+
+    lstm = nn.LSTM(3, 4)
+    x = ag.tensor(np.random.default_rng(2).standard_normal((5, 2, 3)).astype(np.float32))
+    out, (h, c) = lstm(x)
+    recomputed = []
+    original = rnn._sigmoid
+    monkeypatch.setattr(rnn, "_sigmoid", lambda xp, a: recomputed.append(a) or original(xp, a))
+    (out.sum() + c.sum()).backward()
+    assert not recomputed
+    assert lstm.weight_hh_l0.grad is not None
