@@ -19,6 +19,7 @@ adapts the scale: PyTorch's algorithm and bookkeeping, step for step.
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -199,6 +200,16 @@ def finfo(dtype: Any) -> Any:
     return ml_dtypes.finfo(target)
 
 
+def _stacked_rows_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """(..., M, K) @ (K, P) as one (rows, K) @ (K, P) product: numpy's matmul runs one small gemm
+    per leading index instead (3x slower for a (64, 16, 64) @ (64, 192)); the same values."""
+    rows = a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
+    if out is None:
+        return np.matmul(rows, b).reshape(a.shape[:-1] + b.shape[-1:])
+    np.matmul(rows, b, out=out.reshape(rows.shape[0], b.shape[-1]))
+    return out
+
+
 def matmul_array(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """np.matmul, except that float16/bfloat16 operands multiply in float32 and the product is
     rounded to the low dtype once (float32 accumulation, as tensor cores do; numpy has no BLAS
@@ -206,6 +217,9 @@ def matmul_array(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) ->
     try:  # the common case first: no operand is 2 bytes wide (float16/bfloat16 are)
         a_dtype, b_dtype = a.dtype, b.dtype
         if a_dtype.itemsize > 2 and b_dtype.itemsize > 2:
+            if (a.ndim > 2 and b.ndim == 2 and a.shape[-1] == b.shape[0]
+                    and (out is None or out.flags.c_contiguous)):
+                return _stacked_rows_matmul(a, b, out)
             return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
     except AttributeError:  # a Python scalar or list: numpy's own rules
         return np.matmul(a, b, out=out)

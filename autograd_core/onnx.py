@@ -341,7 +341,7 @@ PRIMITIVES: dict[str, Callable] = {
     "maximum": _elementwise("Max"), "minimum": _elementwise("Min"),
     "eq": _elementwise("Equal"), "lt": _elementwise("Less"), "gt": _elementwise("Greater"),
     "leaky_relu": _leaky_relu, "gelu": _gelu, "softplus": _softplus, "clip": _clip,
-    "where": _where, "astype": _astype,
+    "where": _where, "astype": _astype, "clone": _elementwise("Identity"),
     "sum": _reduce("ReduceSum", True), "mean": _reduce("ReduceMean", False),
     "max": _reduce("ReduceMax", False), "min": _reduce("ReduceMin", False),
     "amax": _reduce("ReduceMax", False), "amin": _reduce("ReduceMin", False),

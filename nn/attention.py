@@ -331,21 +331,26 @@ class MultiheadAttention(Module):
         self_attention = query is key and key is value and self._qkv_same_embed_dim
         heads, head_dim = self.num_heads, self.head_dim
 
+        def batch_major(x: Tensor) -> Tensor:
+            # (steps, N, features) -> a row-major (N, steps, features) copy: each (batch, head)
+            # block of q, k and v is then one stretch of rows, which the head matmuls read about
+            # twice as fast as rows strided by N * features.
+            return ops.swapaxes(x, 0, 1).contiguous()
+
         def split_heads(x: Tensor, steps: int) -> Tensor:
-            # (steps, N, E) -> (N, heads, steps, head_dim)
-            x = ops.reshape(x, (steps, batch, heads, head_dim))
-            return ops.swapaxes(ops.swapaxes(x, 0, 1), 1, 2)
+            # batch-major (N, steps, E) -> (N, heads, steps, head_dim)
+            return ops.swapaxes(ops.reshape(x, (batch, steps, heads, head_dim)), 1, 2)
 
         if self_attention:  # one (3E, E) projection for q, k and v, then split (torch's packed path)
-            packed = ops.linear(q_in, self.in_proj_weight, self.in_proj_bias)
+            packed = batch_major(ops.linear(q_in, self.in_proj_weight, self.in_proj_bias))
             q = split_heads(packed[..., 0:e], length)
             k = split_heads(packed[..., e : 2 * e], source)
             v = split_heads(packed[..., 2 * e :], source)
         else:
             (w_q, w_k, w_v), (b_q, b_k, b_v) = self._projections()
-            q = split_heads(ops.linear(q_in, w_q, b_q), length)
-            k = split_heads(ops.linear(k_in, w_k, b_k), source)
-            v = split_heads(ops.linear(v_in, w_v, b_v), source)
+            q = split_heads(batch_major(ops.linear(q_in, w_q, b_q)), length)
+            k = split_heads(batch_major(ops.linear(k_in, w_k, b_k)), source)
+            v = split_heads(batch_major(ops.linear(v_in, w_v, b_v)), source)
         additive = self._additive_mask(attn_mask, key_padding_mask, batch, length, source, q.dtype)
         dropout_p = self.dropout if self.training else 0.0
         out, weights = _attention(q, k, v, additive, dropout_p, 1.0 / math.sqrt(head_dim), self.generator)

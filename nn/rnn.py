@@ -144,39 +144,56 @@ class LSTMSequence(Op):
     """A whole LSTM layer direction as one node: projected inputs P (L, N, 4H) (W_ih x_t + b_ih +
     b_hh for every step, gate order i, f, g, o), h_0 and c_0 (N, H) and W_hh (4H, H) ->
     [h_t, c_t] for t = 1..L as (L, N, 2H). The vjp is backpropagation through time written against
-    `xp`, so the layer is differentiable again; it equals the step-by-step composition (tested)."""
+    `xp`, so the layer is differentiable again; it equals the step-by-step composition (tested).
+
+    The output is a view of an (L, N, 6H) buffer that also holds every step's activated gates, so
+    a first-order vjp reads them instead of recomputing them (one (L*N, H) x (H, 4H) matmul and
+    four activations); a differentiated vjp (a Tensor `out`) recomputes them from its inputs."""
 
     name = "lstm_sequence"
     save_output = True
 
     def forward(projected, h0, c0, w_hh):
         steps, hidden = projected.shape[0], h0.shape[-1]
-        out = np.empty(projected.shape[:2] + (2 * hidden,), dtype=np.result_type(projected, h0, w_hh))
+        dtype = np.result_type(projected, h0, w_hh)
+        buffer = np.empty(projected.shape[:2] + (6 * hidden,), dtype=dtype)
         h, c = h0, c0
         w_t = w_hh.T
         for t in range(steps):
-            a = projected[t] + h @ w_t
-            i = _sigmoid(np, a[:, 0:hidden])
-            f = _sigmoid(np, a[:, hidden : 2 * hidden])
-            g = np.tanh(a[:, 2 * hidden : 3 * hidden])
-            o = _sigmoid(np, a[:, 3 * hidden :])
-            c = f * c + i * g
-            h = o * np.tanh(c)
-            out[t, :, :hidden] = h
-            out[t, :, hidden:] = c
-        return out
+            # _sigmoid's arithmetic in place (the same values); fresh arrays, then one copy each
+            # into the buffer (ufuncs between overlapping views of one buffer are slower)
+            a = h @ w_t
+            a += projected[t]
+            np.tanh(a[:, 2 * hidden : 3 * hidden], out=a[:, 2 * hidden : 3 * hidden])
+            for gates in (a[:, 0 : 2 * hidden], a[:, 3 * hidden :]):
+                gates *= 0.5
+                np.tanh(gates, out=gates)
+                gates += 1.0
+                gates *= 0.5
+            i, f, g, o = (a[:, k * hidden : (k + 1) * hidden] for k in range(4))
+            c = f * c
+            c += i * g
+            h = np.tanh(c)
+            h *= o
+            buffer[t, :, :hidden] = h
+            buffer[t, :, hidden : 2 * hidden] = c
+            buffer[t, :, 2 * hidden :] = a
+        return buffer[..., : 2 * hidden]
 
     def vjp(xp, needs, g, out, projected, h0, c0, w_hh):
         steps, hidden = projected.shape[0], h0.shape[-1]
         first = (1,) + tuple(h0.shape)
-        # Every step's gates at once, from the saved states: only the recursion below is sequential.
         h_prev = xp.concatenate([xp.reshape(h0, first), out[0 : steps - 1, :, 0:hidden]], axis=0)
         c_prev = xp.concatenate([xp.reshape(c0, first), out[0 : steps - 1, :, hidden:]], axis=0)
-        a = projected + xp.matmul(h_prev, xp.swapaxes(w_hh, 0, 1))
-        i = _sigmoid(xp, a[..., 0:hidden])
-        f = _sigmoid(xp, a[..., hidden : 2 * hidden])
-        gg = xp.tanh(a[..., 2 * hidden : 3 * hidden])
-        o = _sigmoid(xp, a[..., 3 * hidden :])
+        buffer = getattr(out, "base", None)
+        if isinstance(out, np.ndarray) and getattr(buffer, "shape", None) == out.shape[:2] + (6 * hidden,):
+            i, f, gg, o = (buffer[..., k * hidden : (k + 1) * hidden] for k in range(2, 6))
+        else:  # recomputed from the inputs, so that the gates are differentiable
+            a = projected + xp.matmul(h_prev, xp.swapaxes(w_hh, 0, 1))
+            i = _sigmoid(xp, a[..., 0:hidden])
+            f = _sigmoid(xp, a[..., hidden : 2 * hidden])
+            gg = xp.tanh(a[..., 2 * hidden : 3 * hidden])
+            o = _sigmoid(xp, a[..., 3 * hidden :])
         tc = xp.tanh(out[..., hidden:])
         c_from_h = o * (1.0 - tc * tc)  # dc/dh through h = o tanh(c)
         coefficients = (gg * i * (1.0 - i), c_prev * f * (1.0 - f), i * (1.0 - gg * gg), tc * o * (1.0 - o))

@@ -36,6 +36,12 @@ def _window_slices(offset: int, count: int, stride: int) -> slice:
     return slice(offset, offset + stride * (count - 1) + 1, stride)
 
 
+def _tiles(kernel_size: tuple, stride: tuple, padding: tuple, dilation: tuple) -> bool:
+    """Whether the windows tile the input without overlap or gaps (stride = kernel, no padding or
+    dilation, as a 2x2 max pool): im2col and col2im are then one transpose."""
+    return tuple(stride) == tuple(kernel_size) and not any(padding) and tuple(dilation) == (1, 1)
+
+
 def im2col_array(x: np.ndarray, kernel_size: tuple, stride: tuple, padding: tuple,
                  dilation: tuple) -> np.ndarray:
     """(N, C, H, W) -> (N, C*kh*kw, OH*OW): every kernel-sized patch as a column (torch unfold)."""
@@ -43,6 +49,9 @@ def im2col_array(x: np.ndarray, kernel_size: tuple, stride: tuple, padding: tupl
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
     oh = conv_output_size(h, kh, sh, ph, dh)
     ow = conv_output_size(w, kw, sw, pw, dw)
+    if _tiles(kernel_size, stride, padding, dilation):
+        tiles = x[:, :, : oh * kh, : ow * kw].reshape(n, c, oh, kh, ow, kw)
+        return np.ascontiguousarray(tiles.transpose(0, 1, 3, 5, 2, 4)).reshape(n, c * kh * kw, oh * ow)
     if ph or pw:
         x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     cols = np.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
@@ -62,6 +71,11 @@ def col2im_array(cols: np.ndarray, output_size: tuple, kernel_size: tuple, strid
     n = cols.shape[0]
     c = cols.shape[1] // (kh * kw)
     patches = cols.reshape(n, c, kh, kw, oh, ow)
+    if _tiles(kernel_size, stride, padding, dilation) and (h, w) == (oh * kh, ow * kw):
+        # each pixel in exactly one window: one pass of 0 + patch (what the loop below computes)
+        out = np.empty((n, c, oh, kh, ow, kw), dtype=cols.dtype)
+        np.add(patches.transpose(0, 1, 4, 2, 5, 3), 0, out=out)
+        return out.reshape(n, c, h, w)
     out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):

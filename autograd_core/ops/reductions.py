@@ -265,8 +265,13 @@ def softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
     """exp(x - max) / sum(exp(x - max)) along `axis`; empty in, empty out (PyTorch)."""
     if x.size == 0:
         return np.exp(x)
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    if not (isinstance(shifted, np.ndarray) and shifted.ndim and shifted.dtype.kind == "f"):
+        e = np.exp(shifted)
+        return e / e.sum(axis=axis, keepdims=True)
+    e = np.exp(shifted, out=shifted)  # in place: the same values, two fewer temporaries
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
 
 
 def log_softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
