@@ -202,7 +202,8 @@ def finfo(dtype: Any) -> Any:
 
 def _stacked_rows_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None) -> np.ndarray:
     """(..., M, K) @ (K, P) as one (rows, K) @ (K, P) product: numpy's matmul runs one small gemm
-    per leading index instead (3x slower for a (64, 16, 64) @ (64, 192)); the same values."""
+    per leading index instead (3x slower for a (64, 16, 64) @ (64, 192)). One product can round
+    differently from the per-slice ones (within an ulp), as a BLAS with another blocking would."""
     rows = a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
     if out is None:
         return np.matmul(rows, b).reshape(a.shape[:-1] + b.shape[-1:])

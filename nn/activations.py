@@ -30,7 +30,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        if type(input) is Tensor and input.data.dtype.kind == "f":  # nn16: straight to the op
+        if type(input) is Tensor and input.data.dtype.kind == "f":  # straight to the op
             return _apply(_E.Relu, (input,))
         return F.relu(input)
 
@@ -57,7 +57,7 @@ class Tanh(Module):
     """tanh(x) elementwise; any shape -> same shape."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        if type(input) is Tensor and input.data.dtype.kind == "f":  # nn16: straight to the op
+        if type(input) is Tensor and input.data.dtype.kind == "f":  # straight to the op
             return _apply(_E.Tanh, (input,))
         return F.tanh(input)
 
@@ -66,7 +66,7 @@ class Sigmoid(Module):
     """1 / (1 + exp(-x)) elementwise; any shape -> same shape."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        if type(input) is Tensor and input.data.dtype.kind == "f":  # nn16: straight to the op
+        if type(input) is Tensor and input.data.dtype.kind == "f":  # straight to the op
             return _apply(_E.Sigmoid, (input,))
         return F.sigmoid(input)
 

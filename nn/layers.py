@@ -111,7 +111,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=rng)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        # nn16: the common case (a Tensor input, the layer's own 2-D weight) goes straight to the
+        # the common case (a Tensor input, the layer's own 2-D weight) goes straight to the
         # one `linear` node; anything else takes ops.linear's checked path
         params = self._parameters
         weight, bias = params["weight"], params["bias"]

@@ -432,7 +432,7 @@ def _check_is_optimizable(optimizer_name: str, index: int, param: Any) -> None:
         )
 
 
-# ---- optim16: per-group flat state buffers -------------------------------------------------------
+# ---- per-group flat state buffers -------------------------------------------------------
 
 class FlatStates:
     """The state buffers (e.g. Adam's exp_avg, exp_avg_sq) of a group's parameters, one 1-D array per

@@ -243,7 +243,7 @@ def class_index_coefficients(flat: np.ndarray, classes: int, weights: np.ndarray
 
 def _plain_mean_targets(target: Any, weights: Any, ignore_index: int, label_smoothing: float,
                         reduction: str) -> np.ndarray | None:
-    """nn16: the flat targets when cross entropy is the plain mean of -log p[i, t_i] (no class
+    """The flat targets when cross entropy is the plain mean of -log p[i, t_i] (no class
     weights, no smoothing, no ignored target, at least one row), else None. The result is bitwise
     the general coefficient form's, whose A is then one-hot and whose divisor is N."""
     if weights is not None or label_smoothing != 0 or reduction != "mean":
@@ -262,7 +262,7 @@ class ClassCrossEntropy(Op):
 
     def forward(logits, target, weights, ignore_index, label_smoothing, reduction):
         flat = _plain_mean_targets(target, weights, ignore_index, label_smoothing, reduction)
-        if flat is not None:  # nn16: the plain mean over one target per row, without the (N, C) A
+        if flat is not None:  # the plain mean over one target per row, without the (N, C) A
             picked = log_softmax_array(logits, axis=1)[np.arange(len(flat)), flat]
             return np.asarray((-picked).sum() / float(len(flat)), dtype=logits.dtype)
         coefficients, total = class_index_coefficients(

@@ -1,4 +1,4 @@
-"""optim16: the group-at-a-time step() of every optimizer, against torch over several steps with many
+"""The group-at-a-time step() of every optimizer, against torch over several steps with many
 parameters of mixed shapes, None grads, replaced .data, add_param_group and state_dict round trips
 mid-training; zero_grad(set_to_none=False) and gradient clipping against torch on many parameters."""
 

@@ -1,4 +1,4 @@
-"""memory16: updates of large parameters go through a small scratch block instead of a temporary as
+"""Updates of large parameters go through a small scratch block instead of a temporary as
 large as the parameter (optim.optimizer.subtract_scaled), bit-identical to the one-call formulas."""
 
 from __future__ import annotations
