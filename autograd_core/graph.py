@@ -876,7 +876,12 @@ def _run(root_nodes: list, pending: dict, borrowed: set, leaf_grads: dict,
                 a, b = inputs
                 arrays = (a.data if isinstance(a, Tensor) else a,
                           b.data if isinstance(b, Tensor) else b)
-            else:  # an Unsaved input is passed as itself (its .data)
+            elif len(inputs) == 3:  # linear with a bias; an Unsaved input is passed as itself
+                a, b, c = inputs
+                arrays = (a.data if isinstance(a, Tensor) else a,
+                          b.data if isinstance(b, Tensor) else b,
+                          c.data if isinstance(c, Tensor) else c)
+            else:
                 arrays = tuple([x.data if isinstance(x, Tensor) else x for x in inputs])
         needs = node.needs
         if attrs:

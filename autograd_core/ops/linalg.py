@@ -93,7 +93,7 @@ class Linear(Op):
             rows = xp.reshape(g, (-1, g.shape[-1])) if g.ndim != 2 else g
             if needs[1]:
                 inputs = xp.reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x
-                grad_w = xp.matmul(xp.swapaxes(rows, 0, 1), inputs)
+                grad_w = xp.matmul(rows.T, inputs)  # rows is 2-D: .T is the swap
             if len(needs) > 2 and needs[2]:
                 grad_b = xp.sum(rows, axis=0)
         return grad_x, grad_w, grad_b

@@ -275,9 +275,14 @@ class ClassCrossEntropy(Op):
         target_data = target.data if hasattr(target, "grad_fn") else target
         flat = _plain_mean_targets(target_data, weights, ignore_index, label_smoothing, reduction)
         if flat is not None:  # (softmax - one_hot) g / N: what the general form gives when A is one-hot
-            one_hot = np.zeros(logits.shape, dtype=logits.dtype)
-            one_hot[np.arange(len(flat)), flat] = 1
-            return (g / float(len(flat))) * (xp.softmax(logits, axis=1) - one_hot), None
+            residual = xp.softmax(logits, axis=1)
+            if isinstance(residual, np.ndarray):  # p - 1 at each target, in place (the same bits)
+                residual[np.arange(len(flat)), flat] -= 1
+            else:
+                one_hot = np.zeros(logits.shape, dtype=logits.dtype)
+                one_hot[np.arange(len(flat)), flat] = 1
+                residual = residual - one_hot
+            return (g / float(len(flat))) * residual, None
         coefficients, total = class_index_coefficients(
             np.reshape(target_data, -1), logits.shape[1], weights, ignore_index, label_smoothing,
             logits.dtype)
