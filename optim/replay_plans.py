@@ -11,21 +11,19 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import numpy as np
-
 from autograd_core import Tensor
 
-#: (SGD, the general Optimizer.step, bump_version), imported on first use: optim.optimizer
-#: imports this module, so importing them at the top would be circular
+#: (SGD, the general Optimizer.step, bump_version, subtract_scaled), imported on first use:
+#: optim.optimizer imports this module, so importing them at the top would be circular
 _DEPENDENCIES: tuple = ()
 
 
 def _load_dependencies() -> tuple:
     global _DEPENDENCIES
-    from .optimizer import Optimizer, bump_version
+    from .optimizer import Optimizer, bump_version, subtract_scaled
     from .sgd import SGD
 
-    _DEPENDENCIES = (SGD, Optimizer.step.__wrapped__, bump_version)
+    _DEPENDENCIES = (SGD, Optimizer.step.__wrapped__, bump_version, subtract_scaled)
     return _DEPENDENCIES
 
 
@@ -41,10 +39,10 @@ def step_plan(optimizer: Any, closure: Callable | None = None) -> Callable | Non
 def plain_sgd_step(optimizer: Any, closure: Callable | None = None) -> Any:
     """`optimizer.step(closure)`, as SGD.step computes it when every group has momentum 0, weight
     decay 0, nesterov and maximize False and the optimizer holds no state: p <- p - lr * g for each
-    parameter with a grad, the same numpy calls, version bumps and step count. Anything else
-    (another optimizer, a closure, a grad that is no plain Tensor or does not match its parameter)
-    is handed to the general step before any parameter is written."""
-    SGD, general, bump_version = _DEPENDENCIES or _load_dependencies()
+    parameter with a grad (`subtract_scaled`, as SGD does), the same version bumps and step
+    count. Anything else (another optimizer, a closure, a grad that is no plain Tensor or does not
+    match its parameter) is handed to the general step before any parameter is written."""
+    SGD, general, bump_version, subtract_scaled = _DEPENDENCIES or _load_dependencies()
     if type(optimizer) is not SGD or closure is not None or optimizer.state:
         return general(optimizer, closure)
     updates = []
@@ -64,7 +62,7 @@ def plain_sgd_step(optimizer: Any, closure: Callable | None = None) -> Any:
                 return general(optimizer, closure)
             updates.append((param, data, lr, grad))
     for param, data, lr, grad in updates:
-        np.subtract(data, lr * grad, out=data)
+        subtract_scaled(data, lr, grad)  # SGD's update, large parameters without a temporary
         bump_version(param)
     optimizer._step_count += 1
     return None

@@ -10,6 +10,7 @@ import pytest
 
 import autograd_core as ag
 import optim
+from optim import replay_plans
 from optim.optimizer import SCRATCH_ELEMENTS, subtract_scaled
 
 LARGE = (301, 700)  # 210700 elements: several blocks and a partial last one
@@ -124,7 +125,12 @@ def test_adam_update_of_large_params_is_the_one_expression_formula(name, count):
         assert _bits(param.data) == _bits(array)
 
 
-def test_plain_sgd_step_of_a_large_param_allocates_no_param_sized_temporary():
+STEPS = {"SGD.step": lambda optimizer: optimizer.step(),
+         "trace's plain SGD plan": replay_plans.plain_sgd_step}
+
+
+@pytest.mark.parametrize("step", STEPS.values(), ids=STEPS.keys())
+def test_plain_sgd_step_of_a_large_param_allocates_no_param_sized_temporary(step):
     shape = (1024, 1024)  # 4 MiB of float32
     params, _ = _params([shape], np.float32)
     params[0].grad = ag.tensor(np.ones(shape, np.float32))
@@ -132,7 +138,7 @@ def test_plain_sgd_step_of_a_large_param_allocates_no_param_sized_temporary():
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()
-        optimizer.step()
+        step(optimizer)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -149,3 +155,12 @@ def test_plain_sgd_on_a_large_param_matches_torch():
     reference.grad = torch.tensor(grad)
     torch.optim.SGD([reference], lr=0.01).step()
     np.testing.assert_allclose(params[0].data, reference.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_trace_plain_sgd_plan_on_a_large_param_is_the_one_call_formula():
+    params, arrays = _params([LARGE], np.float32)
+    grad = _grads([LARGE], np.float32, 0)[0]
+    params[0].grad = ag.tensor(grad)
+    replay_plans.plain_sgd_step(optim.SGD(params, lr=0.01))
+    np.subtract(arrays[0], 0.01 * grad, out=arrays[0])
+    assert _bits(params[0].data) == _bits(arrays[0])
