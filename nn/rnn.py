@@ -74,6 +74,14 @@ def _sigmoid(xp: Any, a: Any) -> Any:
     return 0.5 * (xp.tanh(0.5 * a) + 1.0)
 
 
+def _sigmoid_in_place(a: np.ndarray) -> None:
+    """a <- _sigmoid(np, a), the same operations in the same order (so the same values)."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a += 1.0
+    a *= 0.5
+
+
 class LSTMGates(Op):
     """Fused LSTM step arithmetic: pre-activations a = gi + gh (N, 4H) in torch's gate order
     (i, f, g, o) and the cell c (N, H) -> [h', c'] concatenated (N, 2H), with
@@ -160,16 +168,13 @@ class LSTMSequence(Op):
         h, c = h0, c0
         w_t = w_hh.T
         for t in range(steps):
-            # _sigmoid's arithmetic in place (the same values); fresh arrays, then one copy each
-            # into the buffer (ufuncs between overlapping views of one buffer are slower)
+            # gates activated in place; fresh arrays, then one copy each into the buffer (ufuncs
+            # between overlapping views of one buffer are slower)
             a = h @ w_t
             a += projected[t]
             np.tanh(a[:, 2 * hidden : 3 * hidden], out=a[:, 2 * hidden : 3 * hidden])
-            for gates in (a[:, 0 : 2 * hidden], a[:, 3 * hidden :]):
-                gates *= 0.5
-                np.tanh(gates, out=gates)
-                gates += 1.0
-                gates *= 0.5
+            _sigmoid_in_place(a[:, 0 : 2 * hidden])
+            _sigmoid_in_place(a[:, 3 * hidden :])
             i, f, g, o = (a[:, k * hidden : (k + 1) * hidden] for k in range(4))
             c = f * c
             c += i * g

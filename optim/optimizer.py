@@ -20,10 +20,10 @@ import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.errors import DTypeError, InvalidArgumentError, ShapeError
 from autograd_core.tape import replayable
-
-from . import replay_plans
 from autograd_core.tensor import _bump_version as bump_version
 from autograd_core.tensor import is_floating_dtype
+
+from . import replay_plans
 
 ParamGroup = dict[str, Any]
 StateDict = dict[str, Any]
