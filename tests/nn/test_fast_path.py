@@ -5,11 +5,16 @@ gradcheck and gradgradcheck; module hooks and attribute semantics stay as before
 
 import numpy as np
 import pytest
-import torch
 
 import autograd_core as ag
 import nn
 from autograd_core.errors import AutogradError, DTypeError, ShapeError
+
+try:  # torch is the oracle only: without it the comparisons skip, the rest still runs
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None
+requires_torch = pytest.mark.skipif(torch is None, reason="torch (the test oracle) is not installed")
 
 SHAPES = [(5,), (4, 5), (2, 3, 5)]
 
@@ -28,6 +33,7 @@ def _pair(in_features, out_features, bias, dtype, seed=0):
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@requires_torch
 def test_linear_matches_torch(shape, bias, dtype):
     rng = np.random.default_rng(1)
     x = rng.standard_normal(shape).astype(dtype)
@@ -88,6 +94,7 @@ def test_linear_other_inputs_take_the_checked_path():
 
 @pytest.mark.parametrize("name", ["ReLU", "Tanh", "Sigmoid"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@requires_torch
 def test_activation_modules_match_torch(name, dtype):
     x = np.random.default_rng(4).standard_normal((3, 4)).astype(dtype)
     xa, xt = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
@@ -100,6 +107,7 @@ def test_activation_modules_match_torch(name, dtype):
 
 
 @pytest.mark.parametrize("name", ["ReLU", "Tanh", "Sigmoid"])
+@requires_torch
 def test_activation_modules_keep_their_checks(name):
     with pytest.raises(DTypeError, match=name.lower()):
         getattr(nn, name)()(ag.tensor(np.arange(3)))
@@ -178,6 +186,7 @@ def test_plain_attributes_and_class_access_are_unchanged():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@requires_torch
 def test_plain_cross_entropy_is_bitwise_the_general_form(dtype):
     """The fast plain-mean path equals the coefficient form (forced here by unit class weights),
     bit for bit, in the loss and the gradient, and matches torch."""
@@ -202,6 +211,7 @@ def test_plain_cross_entropy_is_bitwise_the_general_form(dtype):
     np.testing.assert_allclose(results[0][1], xt.grad.numpy(), rtol=tol, atol=tol)
 
 
+@requires_torch
 def test_plain_cross_entropy_derivatives_and_the_general_cases():
     from nn import functional as F
 
